@@ -58,6 +58,5 @@ setup(
             "sqs_message_dispatcher = microcosm_pubsub.dispatcher:SQSMessageDispatcher",
             "sqs_message_handler_registry = microcosm_pubsub.registry:configure_handler_registry",
         ],
-        "pytest11": [],
     },
 )
