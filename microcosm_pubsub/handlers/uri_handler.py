@@ -5,12 +5,10 @@ Why fetch at all: a message should announce *that* a resource changed and *where
 resource itself is read back over HTTP when the message is handled. That keeps messages small and
 copes with a message that arrives before the resource is committed (a 404 is retried as a `Nack`).
 
-The GET always has a timeout (the earlier library could hang a worker forever on a silent peer).
-The module-level `get` applies `DEFAULT_REQUEST_TIMEOUT_SECONDS` itself, so the handler calls it
-as `get(uri, headers=...)` unless the handler was built with another `request_timeout_seconds`,
-in which case it adds `timeout=`. Existing suites patch `microcosm_pubsub.handlers.uri_handler.get`
-and assert `assert_called_with(uri, headers=...)`; with the default timeout that call shape is
-unchanged, so they keep passing.
+The GET always has a timeout (the earlier library could hang a worker on a silent peer). The
+module-level `get` applies `DEFAULT_REQUEST_TIMEOUT_SECONDS` itself, and the handler adds
+`timeout=` only when built with another `request_timeout_seconds`. So suites that patch
+`microcosm_pubsub.handlers.uri_handler.get` and `assert_called_with(uri, headers=...)` still pass.
 
 """
 from abc import ABCMeta
