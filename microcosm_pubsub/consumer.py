@@ -1,0 +1,194 @@
+"""
+Receive messages from one SQS queue, and ack or nack them one at a time.
+
+The daemon's engine (`microcosm_pubsub.engine`) receives through `receive()` and resolves in
+batches; `ack`/`nack` here stay immediate single calls because user code and suites rely on them.
+
+"""
+from os.path import exists
+from typing import Any, Optional
+from unittest.mock import MagicMock
+from urllib.parse import urlparse
+
+from microcosm.api import defaults, typed
+from microcosm_logging.decorators import logger
+
+from microcosm_pubsub.aws import env_var_for, make_client
+from microcosm_pubsub.backoff import BackoffPolicy
+from microcosm_pubsub.errors import ConfigurationError
+from microcosm_pubsub.limits import SQS_MAX_RECEIVE_COUNT, SQS_MAX_WAIT_SECONDS
+from microcosm_pubsub.message import SQSMessage
+
+
+STDIN = "STDIN"
+RECEIVE_ATTRIBUTES = ["ApproximateReceiveCount"]
+FIFO_RECEIVE_ATTRIBUTES = ["ApproximateReceiveCount", "MessageGroupId", "SequenceNumber"]
+
+
+def is_file(url: str) -> bool:
+    """Whether the queue "URL" names a local file of JSON lines to replay."""
+    return exists(url) or exists(urlparse(url).path)
+
+
+@logger
+class SQSConsumer:
+    """Consumes one SQS queue through `sqs_client` (assignable: any duck-typed reader works)."""
+
+    def __init__(
+        self,
+        sqs_client: Any,
+        sqs_envelope: Any,
+        sqs_queue_url: Optional[str],
+        limit: int,
+        wait_seconds: int,
+        backoff_policy: BackoffPolicy,
+    ):
+        self.sqs_client = sqs_client
+        self.sqs_envelope = sqs_envelope
+        self.sqs_queue_url = sqs_queue_url
+        self.limit = limit
+        self.wait_seconds = wait_seconds
+        self.backoff_policy = backoff_policy
+
+    @property
+    def is_fifo(self) -> bool:
+        return isinstance(self.sqs_queue_url, str) and self.sqs_queue_url.endswith(".fifo")
+
+    def consume(self) -> list[SQSMessage]:
+        """Receive one batch (up to `limit`, waiting up to `wait_seconds`) as `SQSMessage`s."""
+        return self.receive(self.limit, self.wait_seconds)
+
+    def receive(self, max_messages: int, wait_seconds: int) -> list[SQSMessage]:
+        """
+        Receive and decode up to `max_messages`.
+
+        A message that cannot be decoded still comes back, with `content=None` and the reason in
+        `decode_error`, so that it is reported and retried on its own while the rest of the batch
+        is handled.
+
+        """
+        response = self.sqs_client.receive_message(
+            AttributeNames=FIFO_RECEIVE_ATTRIBUTES if self.is_fifo else RECEIVE_ATTRIBUTES,
+            MaxNumberOfMessages=max_messages,
+            QueueUrl=self.sqs_queue_url,
+            WaitTimeSeconds=wait_seconds,
+        )
+        return [self.parse(raw_message) for raw_message in response.get("Messages", [])]
+
+    def parse(self, raw_message: Any) -> SQSMessage:
+        try:
+            return self.sqs_envelope.parse_raw_message(self, raw_message)
+        except Exception as error:
+            return self._undecodable(raw_message, error)
+
+    def _undecodable(self, raw_message: Any, error: Exception) -> SQSMessage:
+        raw = raw_message if isinstance(raw_message, dict) else {}
+        attributes = raw.get("Attributes") or raw.get("attributes") or {}
+        message = SQSMessage(
+            consumer=self,
+            content=None,
+            media_type=None,
+            message_id=raw.get("MessageId", raw.get("messageId")),
+            receipt_handle=raw.get("ReceiptHandle", raw.get("receiptHandle")),
+            approximate_receive_count=int(attributes.get("ApproximateReceiveCount", 1)),
+        )
+        message.attributes = attributes
+        message.decode_error = error
+        return message
+
+    def ack(self, message: SQSMessage) -> None:
+        """Delete a processed message."""
+        self.sqs_client.delete_message(
+            QueueUrl=self.sqs_queue_url,
+            ReceiptHandle=message.receipt_handle,
+        )
+
+    def nack(self, message: SQSMessage, visibility_timeout_seconds: Optional[int] = None) -> None:
+        """Return a message to the queue after the backoff policy's timeout (or the given one)."""
+        timeout = self.backoff_policy.compute_backoff_timeout(message, visibility_timeout_seconds)
+        self.sqs_client.change_message_visibility(
+            QueueUrl=self.sqs_queue_url,
+            ReceiptHandle=message.receipt_handle,
+            VisibilityTimeout=timeout,
+        )
+
+
+def configure_sqs_client(graph: Any) -> Any:
+    """The real SQS client, its pool sized for the daemon's concurrency."""
+    config = graph.config.sqs_consumer
+    return make_client(
+        "sqs",
+        graph,
+        "sqs_consumer",
+        pool_size=int(config.concurrency) + 4,
+        read_timeout=max(60, int(config.wait_seconds) + 10),
+    )
+
+
+def choose_sqs_client(graph: Any) -> Any:
+    """A MagicMock in testing, a reader for Lambda events, stdin or files, else boto3."""
+    from microcosm_pubsub.reader import SQSFileReader, SQSJsonReader, SQSStdInReader
+
+    config = graph.config.sqs_consumer
+    sqs_queue_url = config.sqs_queue_url
+    if graph.metadata.testing or sqs_queue_url == "test":
+        return MagicMock()
+    if config.get("sqs_event"):
+        return SQSJsonReader(config.sqs_event)
+    if not sqs_queue_url:
+        raise ConfigurationError(
+            "no SQS queue to consume: pass --sqs-queue-url, or set sqs_consumer.sqs_queue_url "
+            f"({env_var_for(graph, 'sqs_consumer', 'sqs_queue_url')})"
+        )
+    if sqs_queue_url == STDIN:
+        return SQSStdInReader()
+    if is_file(sqs_queue_url):
+        return SQSFileReader(sqs_queue_url)
+    return configure_sqs_client(graph)
+
+
+@defaults(
+    # the queue to consume: an SQS URL, a file of JSON lines, or STDIN
+    sqs_queue_url=None,
+    # a Lambda SQS record to consume instead of a queue (set by ConsumerDaemon(event=...))
+    sqs_event=None,
+    # boto3 client settings; credentials always come from boto3's own chain
+    endpoint_url=None,
+    profile_name=None,
+    region_name=None,
+    # class name of the retry backoff policy (see microcosm_pubsub.backoff)
+    backoff_policy="NaiveBackoffPolicy",
+    # messages per ReceiveMessage call (SQS allows at most 10)
+    limit=typed(int, default_value=10),
+    # long-poll wait per ReceiveMessage call, in seconds (SQS allows at most 20)
+    wait_seconds=typed(int, default_value=1),
+    # visibility timeout for a failed message under the naive backoff policy
+    message_retry_visibility_timeout_seconds=typed(int, default_value=5),
+    # handlers running at once in a daemon; 1 keeps handling sequential
+    concurrency=typed(int, default_value=1),
+)
+def configure_sqs_consumer(graph: Any) -> SQSConsumer:
+    config = graph.config.sqs_consumer
+    limit = int(config.limit)
+    if not 1 <= limit <= SQS_MAX_RECEIVE_COUNT:
+        raise ConfigurationError(
+            f"sqs_consumer.limit is {limit}: SQS receives 1 to {SQS_MAX_RECEIVE_COUNT} messages per call"
+        )
+    wait_seconds = int(config.wait_seconds)
+    if not 0 <= wait_seconds <= SQS_MAX_WAIT_SECONDS:
+        raise ConfigurationError(
+            f"sqs_consumer.wait_seconds is {wait_seconds}: SQS long-polls 0 to {SQS_MAX_WAIT_SECONDS} seconds"
+        )
+    if int(config.concurrency) < 1:
+        raise ConfigurationError(f"sqs_consumer.concurrency is {config.concurrency}: use 1 or more")
+    policy_class = BackoffPolicy.choose_backoff_policy(config.backoff_policy)
+    return SQSConsumer(
+        sqs_client=choose_sqs_client(graph),
+        sqs_envelope=graph.sqs_envelope,
+        sqs_queue_url=config.sqs_queue_url,
+        limit=limit,
+        wait_seconds=wait_seconds,
+        backoff_policy=policy_class(
+            message_retry_visibility_timeout_seconds=config.message_retry_visibility_timeout_seconds,
+        ),
+    )

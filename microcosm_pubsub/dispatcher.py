@@ -1,0 +1,150 @@
+"""
+Run one message through its handler, inside the message's request context.
+
+The dispatcher decides a message's result; it does not talk to SQS except through
+`handle_message`/`handle_batch`, which resolve each result at once with a single call (the
+earlier library's behaviour, which test suites assert). The daemon's engine calls
+`process_message` instead and resolves results in batches.
+
+"""
+from logging import Logger, LoggerAdapter
+from time import perf_counter, time
+from typing import Any, Callable, Optional
+
+from inflection import titleize
+from microcosm.api import defaults, typed
+from microcosm_logging.decorators import logger
+
+from microcosm_pubsub.constants import PUBLISHED_KEY, TTL_KEY
+from microcosm_pubsub.errors import IgnoreMessage, SkipMessage, TTLExpired
+from microcosm_pubsub.message import SQSMessage
+from microcosm_pubsub.result import MessageHandlingResult, MessageHandlingResultType
+from microcosm_pubsub.tracing import trace_incoming_message_process
+
+
+class OpaqueContextLogger(LoggerAdapter):
+    """A handler's logger that adds the current message's opaque context to every record."""
+
+    def __init__(self, logger: Logger, opaque: Any):
+        super().__init__(logger, {})
+        self.opaque = opaque
+
+    def process(self, msg: Any, kwargs: Any) -> tuple[Any, Any]:
+        kwargs["extra"] = {**self.opaque.as_dict(), **(kwargs.get("extra") or {})}
+        return msg, kwargs
+
+
+@logger
+@defaults(
+    # receive count past which a message is deleted as SKIPPED instead of retried (None: never)
+    message_max_processing_attempts=typed(int, default_value=None),
+)
+class SQSMessageDispatcher:
+    """Dispatches SQS messages to the handlers bound to their media types."""
+
+    logger: Logger
+
+    def __init__(self, graph: Any):
+        self.opaque = graph.opaque
+        self.sqs_consumer = graph.sqs_consumer
+        self.sqs_message_context = graph.sqs_message_context
+        self.sqs_message_handler_registry = graph.sqs_message_handler_registry
+        self.send_metrics = graph.pubsub_send_metrics
+        self.send_batch_metrics = graph.pubsub_send_batch_metrics
+        self.sentry_config = graph.sentry_logging_pubsub
+        self.max_processing_attempts = graph.config.sqs_message_dispatcher.message_max_processing_attempts
+        self._prepared: dict[int, Any] = {}
+
+    def handle_batch(self, bound_handlers: dict[str, Any]) -> list[MessageHandlingResult]:
+        """Receive one batch and handle each message in turn, resolving each at once."""
+        start = perf_counter()
+        results = [self.handle_message(message, bound_handlers) for message in self.sqs_consumer.consume()]
+        batch_elapsed_time = (perf_counter() - start) * 1000
+        counted = sum(1 for result in results if result.result != MessageHandlingResultType.IGNORED)
+        if counted:
+            self.logger.debug(
+                f"Completed batch: Message count: {counted}, elapsed_time: {batch_elapsed_time}",
+            )
+        self.send_batch_metrics(batch_elapsed_time, counted)
+        for result in results:
+            self.send_metrics(result)
+        return results
+
+    def handle_message(self, message: SQSMessage, bound_handlers: dict[str, Any]) -> MessageHandlingResult:
+        """Handle one message and resolve it at once (delete, or change its visibility)."""
+        result = self.process_message(message, bound_handlers)
+        return result.resolve(message)
+
+    def process_message(self, message: SQSMessage, bound_handlers: dict[str, Any]) -> MessageHandlingResult:
+        """Handle one message, log and report its result; the caller resolves it."""
+        with self.opaque.initialize(self.sqs_message_context, message):
+            handler = None
+            start_time = time()
+            start = perf_counter()
+            with trace_incoming_message_process(self.opaque, message, self.sqs_consumer.sqs_queue_url):
+                try:
+                    self.validate_message(message)
+                    handler = self.find_handler(message, bound_handlers)
+                    result = MessageHandlingResult.invoke(handler=handler, message=message)
+                except Exception as error:
+                    result = MessageHandlingResult.from_error(message=message, error=error)
+            result.elapsed_time = max((perf_counter() - start) * 1000, 1e-6)
+            published = self.opaque.get(PUBLISHED_KEY)
+            if published:
+                try:
+                    result.handle_start_time = start_time - float(published)
+                except ValueError:
+                    pass
+            result.log(logger=self.choose_logger(handler), opaque=self.opaque)
+            result.error_reporting(sentry_config=self.sentry_config, opaque=self.opaque)
+            return result
+
+    def validate_message(self, message: SQSMessage) -> None:
+        """Raise the outcome that pre-empts the handler, if any."""
+        self.validate_ttl()
+        self.validate_processing_limit(message)
+        self.validate_content(message)
+
+    def validate_ttl(self) -> None:
+        ttl = self.opaque.get(TTL_KEY)
+        if ttl is not None and int(ttl) <= 0:
+            raise TTLExpired("message hop count (opaqueData x-request-ttl) ran out: a publish loop?")
+
+    def validate_processing_limit(self, message: SQSMessage) -> None:
+        limit = self.max_processing_attempts
+        if limit and (message.approximate_receive_count or 1) > limit:
+            raise SkipMessage(
+                f"Message exceeded maximum of {limit} processing attempts. Skipping",
+                extra=dict(max=limit),
+            )
+
+    def validate_content(self, message: SQSMessage) -> None:
+        if message.decode_error is not None:
+            raise message.decode_error
+        if message.content is None:
+            raise IgnoreMessage(f"Could not parse message for: {message.media_type}")
+
+    def find_handler(self, message: SQSMessage, bound_handlers: dict[str, Any]) -> Callable[[Any], Any]:
+        try:
+            handler = self.sqs_message_handler_registry.find(message.media_type, bound_handlers)
+        except KeyError:
+            raise IgnoreMessage(f"No handler was registered for: {message.media_type}") from None
+        self.opaque["handler"] = titleize(type(handler).__name__)
+        return self.prepare_handler(handler)
+
+    def prepare_handler(self, handler: Any) -> Any:
+        """Give a handler's own logger the message context, once per handler (thread-safe)."""
+        key = id(handler)
+        if key not in self._prepared:
+            handler_logger: Optional[Any] = getattr(handler, "logger", None)
+            if isinstance(handler_logger, Logger):
+                try:
+                    handler.logger = OpaqueContextLogger(handler_logger, self.opaque)
+                except (AttributeError, TypeError):
+                    pass
+            self._prepared[key] = handler
+        return handler
+
+    def choose_logger(self, handler: Any) -> Any:
+        """The handler's logger when it has one, so results log under the handler's name."""
+        return getattr(handler, "logger", None) or self.logger

@@ -1,0 +1,452 @@
+"""
+Publish typed messages to SNS: validate, encode, route by media type, publish.
+
+`produce()` is one SNS `Publish`; `produce_batch()` sends many messages with `PublishBatch`.
+The deferred producers publish a unit of work's messages only when it ends cleanly, with the
+earlier library's call shapes (one `Publish` each, or one `batch_message`).
+
+"""
+from dataclasses import dataclass
+from functools import wraps
+from hashlib import sha256
+from logging import Logger
+from time import perf_counter, time
+from typing import Any, Callable, Iterable, Optional
+from unittest.mock import MagicMock
+
+from microcosm.api import defaults, typed
+from microcosm.errors import NotBoundError
+from microcosm.opaque import NormalizedDict
+from microcosm_logging.decorators import logger
+
+from microcosm_pubsub.aws import make_client
+from microcosm_pubsub.batch import MessageBatchSchema
+from microcosm_pubsub.constants import PUBLISHED_KEY, REQUEST_ID_KEY
+from microcosm_pubsub.errors import (
+    BatchPublishError,
+    ConfigurationError,
+    MessageTooLargeError,
+    PublishError,
+    TopicNotDefinedError,
+)
+from microcosm_pubsub.limits import SNS_MAX_BATCH_ENTRIES, SNS_MAX_MESSAGE_BYTES
+from microcosm_pubsub.topics import configure_sns_topic_arns, iter_topic_mappings
+from microcosm_pubsub.tracing import add_trace_to_message, trace_outgoing_message
+
+
+__all__ = [
+    "DeferredBatchProducer",
+    "DeferredProducer",
+    "PubsubMessage",
+    "SNSProducer",
+    "configure_sns_producer",
+    "configure_sns_topic_arns",
+    "deferred",
+    "deferred_batch",
+    "iter_topic_mappings",
+]
+
+
+@dataclass
+class PubsubMessage:
+    """An encoded message, routed and ready to publish."""
+
+    media_type: str
+    message: str
+    message_attributes: dict[str, dict[str, str]]
+    opaque_data: dict
+    topic_arn: str
+
+    @property
+    def size(self) -> int:
+        """Bytes SNS counts against its limit: the body plus each attribute's name, type and value."""
+        attributes = sum(
+            len(name.encode()) + len(value["DataType"].encode()) + len(value["StringValue"].encode())
+            for name, value in self.message_attributes.items()
+        )
+        return len(self.message.encode()) + attributes
+
+    @property
+    def is_fifo(self) -> bool:
+        return self.topic_arn.endswith(".fifo")
+
+    def fifo_arguments(self, message_group_id: Optional[str] = None) -> dict[str, str]:
+        """The group (the media type unless given) and a deduplication id derived from the body."""
+        if not self.is_fifo:
+            return {}
+        return {
+            "MessageGroupId": message_group_id or self.media_type,
+            "MessageDeduplicationId": sha256(self.message.encode()).hexdigest(),
+        }
+
+
+@logger
+class SNSProducer:
+    """Publishes messages to the SNS topics their media types are routed to."""
+
+    logger: Logger
+
+    def __init__(
+        self,
+        opaque: Any,
+        pubsub_message_schema_registry: Any,
+        sns_client: Any,
+        sns_topic_arns: Any,
+        skip: bool,
+        deferred_batch_size: int,
+        pubsub_producer_metrics: Any,
+    ):
+        self.opaque = opaque
+        self.pubsub_message_schema_registry = pubsub_message_schema_registry
+        self.sns_client = sns_client
+        self.sns_topic_arns = sns_topic_arns
+        self.skip = skip
+        self.deferred_batch_size = deferred_batch_size
+        self.pubsub_producer_metrics = pubsub_producer_metrics
+
+    def produce(
+        self,
+        media_type: str,
+        dct: Optional[dict] = None,
+        uri: Optional[str] = None,
+        opaque_data: Optional[dict] = None,
+        **kwargs: Any,
+    ) -> Optional[str]:
+        """Publish one message and return its SNS message id (None when publishing is skipped)."""
+        if self.skip:
+            return None
+        pubsub_message = self.create_message(media_type, dct, uri=uri, opaque_data=opaque_data, **kwargs)
+        return self.publish_message(pubsub_message)
+
+    def create_message(
+        self,
+        media_type: str,
+        dct: Optional[dict],
+        uri: Optional[str] = None,
+        opaque_data: Optional[dict] = None,
+        **kwargs: Any,
+    ) -> PubsubMessage:
+        """Route, attach the request context, validate and encode; nothing is sent."""
+        topic_arn = self.choose_topic_arn(media_type)
+        context = NormalizedDict(opaque_data or {})
+        if self.opaque is not None:
+            context.update(self.opaque.as_dict())
+        context[PUBLISHED_KEY] = str(time())
+        if uri is not None:
+            kwargs["uri"] = uri
+        message = self.find_codec(media_type).encode(
+            dct,
+            opaque_data=dict(context),
+            media_type=media_type,
+            **kwargs,
+        )
+        pubsub_message = PubsubMessage(
+            media_type=media_type,
+            message=message,
+            message_attributes=self.choose_message_attributes(media_type),
+            opaque_data=dict(context),
+            topic_arn=topic_arn,
+        )
+        self.check_size(pubsub_message)
+        return pubsub_message
+
+    def find_codec(self, media_type: str) -> Any:
+        try:
+            return self.pubsub_message_schema_registry.find(media_type)
+        except KeyError as error:
+            raise type(error)(
+                f"cannot publish media type {media_type}: no schema is registered for it; "
+                f"decorate its schema class with @schema (microcosm_pubsub.decorators)"
+            ) from None
+
+    def check_size(self, pubsub_message: PubsubMessage) -> None:
+        size = pubsub_message.size
+        if size > SNS_MAX_MESSAGE_BYTES:
+            raise MessageTooLargeError(pubsub_message.media_type, size, SNS_MAX_MESSAGE_BYTES)
+
+    def publish_message(self, pubsub_message: PubsubMessage) -> str:
+        """One SNS `Publish`; failures raise `PublishError` chained to the cause."""
+        extra = dict(media_type=pubsub_message.media_type, **pubsub_message.opaque_data)
+        self.logger.debug("Publishing message with media type {media_type}", extra=extra)
+        start = perf_counter()
+        try:
+            with trace_outgoing_message(pubsub_message.topic_arn) as tracer:
+                add_trace_to_message(tracer, pubsub_message)
+                result = self.sns_client.publish(
+                    TopicArn=pubsub_message.topic_arn,
+                    Message=pubsub_message.message,
+                    MessageAttributes=pubsub_message.message_attributes,
+                    **pubsub_message.fifo_arguments(),
+                )
+                tracer.set_vendor_message_id(result["MessageId"])
+                request_id = pubsub_message.opaque_data.get(REQUEST_ID_KEY)
+                if request_id:
+                    tracer.set_correlation_id(request_id)
+        except Exception as error:
+            self.record_metrics(extra, start, "FAILURE")
+            raise PublishError(
+                f"could not publish {pubsub_message.media_type} to {pubsub_message.topic_arn}: {error}"
+            ) from error
+        self.record_metrics(extra, start, "SUCCESS")
+        self.logger.debug("Published message with media type {media_type}", extra=extra)
+        return result["MessageId"]
+
+    def record_metrics(self, extra: dict, start: float, publish_result: str) -> None:
+        arguments = {**extra, "elapsed_time": (perf_counter() - start) * 1000, "publish_result": publish_result}
+        self.pubsub_producer_metrics(**arguments)
+
+    def produce_batch(
+        self,
+        media_type: str,
+        messages: Iterable[dict],
+        message_group_id: Optional[str] = None,
+    ) -> list[Optional[str]]:
+        """
+        Publish many messages of one media type with SNS `PublishBatch` and return their ids.
+
+        Every message is validated and size-checked before anything is sent. Calls carry up to 10
+        entries and stay under the SNS request size limit. Entries SNS refuses are gathered into
+        one `BatchPublishError` naming them (by position in `messages`); the others are published.
+
+        """
+        if self.skip:
+            return []
+        encoded = [self.create_message(media_type, dct) for dct in messages]
+        return self.publish_batch(encoded, message_group_id)
+
+    def publish_batch(
+        self,
+        pubsub_messages: list[PubsubMessage],
+        message_group_id: Optional[str] = None,
+    ) -> list[Optional[str]]:
+        message_ids: list[Optional[str]] = [None] * len(pubsub_messages)
+        failed: list[dict] = []
+        for chunk in chunk_by_count_and_size(pubsub_messages):
+            self.publish_chunk(pubsub_messages, chunk, message_group_id, message_ids, failed)
+        if failed:
+            raise BatchPublishError(failed, message_ids)
+        return message_ids
+
+    def publish_chunk(
+        self,
+        pubsub_messages: list[PubsubMessage],
+        chunk: list[int],
+        message_group_id: Optional[str],
+        message_ids: list[Optional[str]],
+        failed: list[dict],
+    ) -> None:
+        topic_arn = pubsub_messages[chunk[0]].topic_arn
+        entries = [
+            dict(
+                Id=str(index),
+                Message=pubsub_messages[index].message,
+                MessageAttributes=pubsub_messages[index].message_attributes,
+                **pubsub_messages[index].fifo_arguments(message_group_id),
+            )
+            for index in chunk
+        ]
+        start = perf_counter()
+        try:
+            response = self.sns_client.publish_batch(TopicArn=topic_arn, PublishBatchRequestEntries=entries)
+        except Exception as error:
+            self.pubsub_producer_metrics(elapsed_time=(perf_counter() - start) * 1000,
+                                         publish_result="FAILURE", media_type=pubsub_messages[chunk[0]].media_type)
+            raise PublishError(f"could not publish a batch of {len(chunk)} to {topic_arn}: {error}") from error
+        for entry in response.get("Successful", []):
+            message_ids[int(entry["Id"])] = entry.get("MessageId")
+        for entry in response.get("Failed", []):
+            failed.append(dict(index=int(entry["Id"]), code=entry.get("Code"), message=entry.get("Message"),
+                               sender_fault=entry.get("SenderFault")))
+        self.pubsub_producer_metrics(elapsed_time=(perf_counter() - start) * 1000,
+                                     publish_result="FAILURE" if response.get("Failed") else "SUCCESS",
+                                     media_type=pubsub_messages[chunk[0]].media_type)
+
+    def choose_topic_arn(self, media_type: str) -> str:
+        """The topic for a media type, or `TopicNotDefinedError` saying how to configure one."""
+        try:
+            topic_arn = self.sns_topic_arns[media_type]
+        except KeyError:
+            topic_arn = None
+        if topic_arn is None:
+            raise TopicNotDefinedError(
+                f"No topic arn was registered for messages of type: {media_type}. Set "
+                f"sns_topic_arns.mappings (exact media type), a lifecycle table such as "
+                f"sns_topic_arns.created, or sns_topic_arns.default"
+            )
+        return topic_arn
+
+    def choose_message_attributes(self, media_type: str) -> dict[str, dict[str, str]]:
+        """The `media_type` attribute, which subscription filter policies match on."""
+        return {"media_type": {"DataType": "String", "StringValue": media_type}}
+
+
+def chunk_by_count_and_size(pubsub_messages: list[PubsubMessage]) -> Iterable[list[int]]:
+    """Indexes grouped per topic into PublishBatch calls of at most 10 entries and 256 KiB."""
+    by_topic: dict[str, list[int]] = {}
+    for index, pubsub_message in enumerate(pubsub_messages):
+        by_topic.setdefault(pubsub_message.topic_arn, []).append(index)
+    for indexes in by_topic.values():
+        chunk: list[int] = []
+        chunk_size = 0
+        for index in indexes:
+            size = pubsub_messages[index].size
+            if chunk and (len(chunk) == SNS_MAX_BATCH_ENTRIES or chunk_size + size > SNS_MAX_MESSAGE_BYTES):
+                yield chunk
+                chunk, chunk_size = [], 0
+            chunk.append(index)
+            chunk_size += size
+        if chunk:
+            yield chunk
+
+
+class DeferredProducer:
+    """
+    Collects a unit of work's messages and publishes them when it exits cleanly.
+
+    Messages are routed, validated and encoded at once, so bad input fails where it is produced;
+    an exception in the unit of work publishes nothing.
+
+    """
+
+    def __init__(self, producer: SNSProducer):
+        self.producer = producer
+        self.messages: list[PubsubMessage] = []
+
+    def produce(self, media_type: str, dct: Optional[dict] = None, **kwargs: Any) -> None:
+        if self.producer.skip:
+            return
+        self.messages.append(self.producer.create_message(media_type, dct, **kwargs))
+
+    def __enter__(self) -> "DeferredProducer":
+        self.messages = []
+        return self
+
+    def __exit__(self, exc_type: Any, exc_value: Any, traceback: Any) -> None:
+        if exc_type is not None:
+            return
+        self.publish_all()
+
+    def publish_all(self) -> None:
+        for pubsub_message in self.messages:
+            self.producer.publish_message(pubsub_message)
+
+
+class DeferredBatchProducer(DeferredProducer):
+    """Publishes the unit of work's messages as `batch_message`s of `deferred_batch_size`."""
+
+    def generate_message_batches(self, messages: list, deferred_batch_size: int) -> Iterable[list]:
+        for start in range(0, len(messages), deferred_batch_size):
+            yield messages[start:start + deferred_batch_size]
+
+    def construct_batch_pubsub_message(self, message_batch: list[PubsubMessage]) -> list[dict]:
+        return [
+            dict(
+                media_type=pubsub_message.media_type,
+                message=pubsub_message.message,
+                message_attributes=pubsub_message.message_attributes,
+                opaque_data=pubsub_message.opaque_data,
+                topic_arn=pubsub_message.topic_arn,
+            )
+            for pubsub_message in message_batch
+        ]
+
+    def publish_all(self) -> None:
+        for message_batch in self.generate_message_batches(self.messages, self.producer.deferred_batch_size):
+            if len(message_batch) > 1:
+                self.producer.produce(
+                    MessageBatchSchema.MEDIA_TYPE,
+                    messages=self.construct_batch_pubsub_message(message_batch),
+                )
+            elif message_batch:
+                self.producer.publish_message(message_batch[0])
+
+
+def _deferring(producer_class: type, component: Any, key: str) -> Callable:
+    """A decorator that swaps `component.<key>` for a deferring producer during each call."""
+    sns_producer = getattr(component.graph, key)
+
+    def decorator(func: Callable) -> Callable:
+        @wraps(func)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            deferred_producer = producer_class(sns_producer)
+            setattr(component, key, deferred_producer)
+            try:
+                with deferred_producer:
+                    return func(*args, **kwargs)
+            finally:
+                setattr(component, key, sns_producer)
+        return wrapper
+    return decorator
+
+
+def deferred(component: Any, key: str = "sns_producer") -> Callable:
+    """Defer `component.<key>.produce` calls made by the decorated function until it returns."""
+    return _deferring(DeferredProducer, component, key)
+
+
+def deferred_batch(component: Any, key: str = "sns_producer") -> Callable:
+    """Like `deferred`, publishing the collected messages as batches."""
+    return _deferring(DeferredBatchProducer, component, key)
+
+
+def parse_skip(value: Any, debug: bool) -> bool:
+    """`skip` accepts None (skip in debug), bools, and strings such as "true"/"0"/"no"."""
+    if value is None:
+        return bool(debug)
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, (int, float)):
+        return bool(value)
+    text = str(value).strip().lower()
+    if text in ("1", "true", "yes", "y", "on", "t"):
+        return True
+    if text in ("0", "false", "no", "n", "off", "f", ""):
+        return False
+    raise ConfigurationError(f"sns_producer.skip is {value!r}: use true or false")
+
+
+@defaults(
+    # boto3 client settings; credentials always come from boto3's own chain
+    profile_name=None,
+    region_name=None,
+    endpoint_url=None,
+    # in testing, keep a real producer with a MagicMock client (False: the producer is a MagicMock)
+    mock_sns=True,
+    # publish nothing: None skips when the graph is in debug mode; accepts bools and strings
+    skip=None,
+    # messages per batch_message published by DeferredBatchProducer
+    deferred_batch_size=typed(int, default_value=100),
+    # SNS connection timeouts, in seconds
+    connect_timeout=typed(int, default_value=60),
+    read_timeout=typed(int, default_value=60),
+    # HTTP connections kept for threads publishing at once
+    max_pool_connections=typed(int, default_value=32),
+)
+def configure_sns_producer(graph: Any) -> Any:
+    config = graph.config.sns_producer
+    if graph.metadata.testing:
+        if not config.mock_sns:
+            return MagicMock()
+        sns_client = MagicMock()
+    else:
+        sns_client = make_client(
+            "sns",
+            graph,
+            "sns_producer",
+            pool_size=config.max_pool_connections,
+            connect_timeout=config.connect_timeout,
+            read_timeout=config.read_timeout,
+        )
+    try:
+        opaque = graph.opaque
+    except NotBoundError:
+        opaque = None
+    return SNSProducer(
+        opaque=opaque,
+        pubsub_message_schema_registry=graph.pubsub_message_schema_registry,
+        sns_client=sns_client,
+        sns_topic_arns=graph.sns_topic_arns,
+        skip=parse_skip(config.skip, graph.metadata.debug),
+        deferred_batch_size=config.deferred_batch_size,
+        pubsub_producer_metrics=graph.pubsub_producer_metrics,
+    )

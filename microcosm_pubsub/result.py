@@ -1,0 +1,160 @@
+"""
+What became of a message: one result type per outcome, each with exactly one SQS action.
+
+| result    | when                                                    | SQS action        |
+|-----------|---------------------------------------------------------|-------------------|
+| SUCCEEDED | the handler returned a truthy value                     | delete            |
+| SKIPPED   | falsy return, `SkipMessage`, or too many attempts       | delete            |
+| IGNORED   | `IgnoreMessage`, no handler, or no schema               | delete            |
+| EXPIRED   | `TTLExpired` (the hop count ran out)                    | delete            |
+| DROPPED   | `Drop`: the consumer refuses the message                | delete            |
+| RETRIED   | `Nack`                                                  | change visibility |
+| FAILED    | any other exception, or a body that cannot be decoded   | change visibility |
+
+"""
+from dataclasses import dataclass, field
+from enum import Enum, unique
+from logging import DEBUG, INFO, WARNING, Logger
+from sys import exc_info as current_exc_info
+from typing import Any, Callable, Optional
+
+from microcosm_pubsub.errors import Drop, HaltConsumer, IgnoreMessage, Nack, SkipMessage, TTLExpired
+from microcosm_pubsub.message import SQSMessage
+
+
+# attributes of logging.LogRecord: an `extra` key with one of these names would make logging raise
+RESERVED_LOG_KEYS = frozenset((
+    "args", "asctime", "created", "exc_info", "exc_text", "filename", "funcName", "levelname",
+    "levelno", "lineno", "message", "module", "msecs", "msg", "name", "pathname", "process",
+    "processName", "relativeCreated", "stack_info", "taskName", "thread", "threadName",
+))
+
+
+@dataclass
+class MessageHandlingResultTypeInfo:
+    name: str
+    level: int
+    retry: bool = False
+    exc_info: bool = False
+
+
+@unique
+class MessageHandlingResultType(Enum):
+    EXPIRED = MessageHandlingResultTypeInfo(name="EXPIRED", level=WARNING)
+    FAILED = MessageHandlingResultTypeInfo(name="FAILED", level=WARNING, exc_info=True, retry=True)
+    IGNORED = MessageHandlingResultTypeInfo(name="IGNORED", level=DEBUG)
+    RETRIED = MessageHandlingResultTypeInfo(name="RETRIED", level=INFO, retry=True)
+    SUCCEEDED = MessageHandlingResultTypeInfo(name="SUCCEEDED", level=INFO)
+    SKIPPED = MessageHandlingResultTypeInfo(name="SKIPPED", level=INFO)
+    DROPPED = MessageHandlingResultTypeInfo(name="DROPPED", level=INFO)
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def exc_info(self) -> bool:
+        return self.value.exc_info
+
+    @property
+    def level(self) -> int:
+        return self.value.level
+
+    @property
+    def retry(self) -> bool:
+        return self.value.retry
+
+
+@dataclass
+class MessageHandlingResult:
+    media_type: Optional[str]
+    result: MessageHandlingResultType
+    exc_info: Optional[tuple[Any, Any, Any]] = None
+    extra: dict[str, Any] = field(default_factory=dict)
+    elapsed_time: Optional[float] = None
+    handle_start_time: Optional[float] = None
+    retry_timeout_seconds: Optional[int] = None
+    # set when the handler raised HaltConsumer: the daemon stops after this message
+    halt: Optional[HaltConsumer] = None
+
+    @classmethod
+    def invoke(cls, handler: Callable[[Any], Any], message: SQSMessage) -> "MessageHandlingResult":
+        """Call `handler(message.content)` and classify what happened."""
+        try:
+            success = handler(message.content)
+        except Exception as error:
+            return cls.from_error(message, error)
+        return cls.from_result(message, bool(success))
+
+    @classmethod
+    def from_result(cls, message: SQSMessage, success: bool) -> "MessageHandlingResult":
+        kind = MessageHandlingResultType.SUCCEEDED if success else MessageHandlingResultType.SKIPPED
+        return cls(media_type=message.media_type, result=kind)
+
+    @classmethod
+    def from_error(cls, message: SQSMessage, error: Exception, **kwargs: Any) -> "MessageHandlingResult":
+        """Classify an exception raised while handling `message` (call inside its `except`)."""
+        media_type = message.media_type
+        if isinstance(error, HaltConsumer):
+            kind = MessageHandlingResultType.RETRIED if error.requeue else MessageHandlingResultType.SUCCEEDED
+            return cls(media_type=media_type, result=kind, extra=_reason(error), halt=error,
+                       retry_timeout_seconds=0 if error.requeue else None)
+        if isinstance(error, IgnoreMessage):
+            return cls(media_type=media_type, result=MessageHandlingResultType.IGNORED, extra=dict(error.extra))
+        if isinstance(error, SkipMessage):
+            return cls(media_type=media_type, result=MessageHandlingResultType.SKIPPED, extra=_reason(error))
+        if isinstance(error, TTLExpired):
+            return cls(media_type=media_type, result=MessageHandlingResultType.EXPIRED, extra=dict(error.extra))
+        if isinstance(error, Drop):
+            return cls(media_type=media_type, result=MessageHandlingResultType.DROPPED, extra=_reason(error))
+        if isinstance(error, Nack):
+            return cls(
+                media_type=media_type,
+                result=MessageHandlingResultType.RETRIED,
+                extra=_reason(error),
+                retry_timeout_seconds=error.visibility_timeout_seconds,
+            )
+        info = current_exc_info()
+        if info[1] is not error:
+            info = (type(error), error, error.__traceback__)
+        return cls(
+            media_type=media_type,
+            result=MessageHandlingResultType.FAILED,
+            exc_info=info,
+        )
+
+    def log(self, logger: Logger, opaque: Any) -> None:
+        """One line per message: its media type, the opaque context and the result's details."""
+        context = opaque.as_dict() if hasattr(opaque, "as_dict") else dict(opaque or {})
+        extra = {"media_type": self.media_type, **context, **self.extra}
+        safe_extra = {
+            (f"extra_{key}" if key in RESERVED_LOG_KEYS else key): value for key, value in extra.items()
+        }
+        reason = self.extra.get("reason")
+        if not reason and self.exc_info and self.exc_info[1] is not None:
+            reason = f"{type(self.exc_info[1]).__name__}: {self.exc_info[1]}"
+        entry = f"Result for media type: {self.media_type} was : {self.result} "
+        if reason:
+            entry += f"({reason}) "
+        logger.log(self.result.level, entry, exc_info=self.exc_info, extra=safe_extra)
+
+    def error_reporting(self, sentry_config: Any, opaque: Any) -> None:
+        """Report FAILED and EXPIRED results that carry an exception to Sentry, when enabled."""
+        if not getattr(sentry_config, "enabled", False) or not self.exc_info:
+            return
+        if self.result not in (MessageHandlingResultType.FAILED, MessageHandlingResultType.EXPIRED):
+            return
+        from microcosm_pubsub.sentry import report_error
+
+        report_error(sentry_config, opaque, self.exc_info)
+
+    def resolve(self, message: SQSMessage) -> "MessageHandlingResult":
+        """Apply the result's SQS action at once: nack when it retries, else ack."""
+        if self.result.retry:
+            message.nack(self.retry_timeout_seconds)
+        else:
+            message.ack()
+        return self
+
+
+def _reason(error: Exception) -> dict:
+    return {"reason": str(error), **getattr(error, "extra", {})}
