@@ -93,7 +93,8 @@ def test_builder_state():
     """The wrapper exposes its parts, replaces mappings and keeps its last scope."""
     wrapper = call(twice)
     assert isinstance(wrapper, LocalCallWrapper)
-    assert (wrapper.func, wrapper.chain.links, wrapper.kwargs, wrapper.result_name) == (twice, [twice], {}, None)
+    assert (wrapper.func, wrapper.chain.links) == (twice, [twice])
+    assert (wrapper.kwargs, wrapper.result_name, wrapper.local_context) == ({}, None, None)
     assert wrapper.with_args(n=1).with_args(x=2) is wrapper
     assert wrapper.kwargs == {"x": 2}
     wrapper.with_args(n=3).as_("out")(SafeContext())

@@ -50,6 +50,11 @@ class Returns:
         return self.value
 
 
+def resolve_with_renames(context, func):
+    """Wrap `func` the way a chain does: resolution inside, renames around it."""
+    return temporarily_replace_context_keys(context, get_from_context(context, func))
+
+
 def test_constants():
     """The default assigned markers and the name prefix match the spec."""
     assert DEFAULT_ASSIGNED == ("_extracts", "_binds")
@@ -312,16 +317,13 @@ def test_wrapper_of_nameless_callable_does_not_qualify():
 def test_binds_after_resolution_order():
     """Renames applied around resolution find the renamed key; the reverse order does not."""
     read_b = binds(a="b")(lambda b: b)
-    context = {"a": 9}
-    assert temporarily_replace_context_keys(context, get_from_context(context, read_b))() == 9
+    assert resolve_with_renames({"a": 9}, read_b)() == 9
 
     context = {"a": 9}
     reversed_order = get_from_context(context, temporarily_replace_context_keys(context, read_b))
     assert_that(calling(reversed_order), raises(ContextKeyNotFound))
 
-    context = {}
-    wrapped = temporarily_replace_context_keys(context, get_from_context(context, read_b))
-    assert_that(calling(wrapped), raises(KeyError, "Variable 'a' not set"))
+    assert_that(calling(resolve_with_renames({}, read_b)), raises(KeyError, "Variable 'a' not set"))
 
 
 def test_binds_moves_and_restores():
@@ -365,8 +367,7 @@ def test_binds_on_parent_key_renames_within_scope():
     """A key living in the parent scope is exposed under the new name inside the scope only."""
     parent = SafeContext(a=1)
     scope = parent.local()
-    wrapped = temporarily_replace_context_keys(scope, get_from_context(scope, binds(a="b")(lambda a, b: (a, b))))
-    assert wrapped() == (1, 1)
+    assert resolve_with_renames(scope, binds(a="b")(lambda a, b: (a, b)))() == (1, 1)
     assert scope.store == {}
     assert parent.store == {"a": 1}
 
@@ -374,8 +375,7 @@ def test_binds_on_parent_key_renames_within_scope():
 def test_binds_on_shadowing_scope_key_restores_shadow():
     """A scope key that shadows a parent key is put back after the call."""
     scope = SafeContext(a=1).local(a=2)
-    wrapped = temporarily_replace_context_keys(scope, get_from_context(scope, binds(a="b")(lambda b: b)))
-    assert wrapped() == 2
+    assert resolve_with_renames(scope, binds(a="b")(lambda b: b))() == 2
     assert scope.store == {"a": 2}
 
 

@@ -78,7 +78,8 @@ def test_chain_handler_asks_for_the_chain_per_message():
 
 def test_chain_handler_accepts_statements_and_nested_chains():
     """get_chain may return a statement or a Chain that shares the context."""
-    statement_handler = Handler(Chain(extract("flag", "message", "flag"), when("flag").then(lambda: "yes")))
+    flag = extract("flag", "message", "flag")
+    statement_handler = Handler(Chain(flag, when("flag").then(lambda: "yes")))
     assert statement_handler({"flag": True}) == "yes"
     assert statement_handler({"flag": False}) is None
 
@@ -97,7 +98,8 @@ def test_chain_handler_errors_propagate():
 
 def test_chain_uri_handler_is_abstract():
     """A ChainURIHandler without get_chain cannot be instantiated."""
-    assert_that(calling(type("Incomplete", (ChainURIHandler,), {})).with_args(MagicMock()), raises(TypeError))
+    incomplete = type("Incomplete", (ChainURIHandler,), {})
+    assert_that(calling(incomplete).with_args(MagicMock()), raises(TypeError))
 
 
 def test_chain_uri_handler_runs_with_message_uri_and_resource():
