@@ -15,7 +15,7 @@ from microcosm_logging.decorators import logger
 
 from microcosm_pubsub.aws import env_var_for, make_client
 from microcosm_pubsub.backoff import BackoffPolicy
-from microcosm_pubsub.errors import ConfigurationError
+from microcosm_pubsub.errors import BadMessageError, ConfigurationError
 from microcosm_pubsub.limits import SQS_MAX_RECEIVE_COUNT, SQS_MAX_WAIT_SECONDS
 from microcosm_pubsub.message import SQSMessage
 
@@ -93,7 +93,9 @@ class SQSConsumer:
             approximate_receive_count=int(attributes.get("ApproximateReceiveCount", 1)),
         )
         message.attributes = attributes
-        message.decode_error = error
+        reason = f"cannot decode message {message.message_id}: {type(error).__name__}: {error}"
+        message.decode_error = BadMessageError(reason)
+        message.decode_error.__cause__ = error
         return message
 
     def ack(self, message: SQSMessage) -> None:
@@ -166,6 +168,14 @@ def choose_sqs_client(graph: Any) -> Any:
     message_retry_visibility_timeout_seconds=typed(int, default_value=5),
     # handlers running at once in a daemon; 1 keeps handling sequential
     concurrency=typed(int, default_value=1),
+    # longest wait before buffered deletes/visibility changes are sent as a batch
+    flush_interval_seconds=typed(float, default_value=0.05),
+    # the queue's visibility timeout (None: ask SQS once at start)
+    visibility_timeout_seconds=typed(int, default_value=None),
+    # stop extending a message's visibility after it has been held this long
+    heartbeat_max_seconds=typed(int, default_value=3600),
+    # how long a stopping daemon waits for running handlers
+    shutdown_timeout_seconds=typed(float, default_value=30.0),
 )
 def configure_sqs_consumer(graph: Any) -> SQSConsumer:
     config = graph.config.sqs_consumer

@@ -49,6 +49,10 @@ class ContentValidationError(PubSubError, ValidationError):
     """Message content does not match its schema; `messages` names the fields."""
 
 
+class BadMessageError(PubSubError):
+    """A received message cannot be decoded; logged with its reason, without a traceback."""
+
+
 class PublishError(PubSubError):
     """Publishing failed; the original error is chained as `__cause__`."""
 

@@ -18,7 +18,7 @@ from logging import DEBUG, INFO, WARNING, Logger
 from sys import exc_info as current_exc_info
 from typing import Any, Callable, Optional
 
-from microcosm_pubsub.errors import Drop, HaltConsumer, IgnoreMessage, Nack, SkipMessage, TTLExpired
+from microcosm_pubsub.errors import BadMessageError, Drop, HaltConsumer, IgnoreMessage, Nack, SkipMessage, TTLExpired
 from microcosm_pubsub.message import SQSMessage
 
 
@@ -135,7 +135,8 @@ class MessageHandlingResult:
         entry = f"Result for media type: {self.media_type} was : {self.result} "
         if reason:
             entry += f"({reason}) "
-        logger.log(self.result.level, entry, exc_info=self.exc_info, extra=safe_extra)
+        exc_info = None if self.exc_info and isinstance(self.exc_info[1], BadMessageError) else self.exc_info
+        logger.log(self.result.level, entry, exc_info=exc_info, extra=safe_extra)
 
     def error_reporting(self, sentry_config: Any, opaque: Any) -> None:
         """Report FAILED and EXPIRED results that carry an exception to Sentry, when enabled."""

@@ -1,0 +1,228 @@
+"""
+`ConsumerDaemon`: subclass it, list your handler components, run it with `--sqs-queue-url`.
+
+It is a microcosm-daemon `Daemon` (same arguments, graph and testing helpers as the earlier
+library) whose loop is the consume engine: polling ahead, bounded concurrency, batched
+deletes, visibility heartbeat and an ordered, lossless shutdown on SIGTERM/SIGINT.
+
+"""
+from argparse import ArgumentParser, Namespace
+from logging import INFO, getLogger
+from signal import SIGINT, SIGTERM, signal
+from sys import exit, stderr
+from typing import Any, Callable, Optional
+
+from microcosm.loaders import load_each, load_from_dict
+from microcosm_daemon.api import SleepNow
+from microcosm_daemon.daemon import Daemon
+
+from microcosm_pubsub.consumer import STDIN
+from microcosm_pubsub.envelope import LambdaSQSEnvelope, NaiveSQSEnvelope, _strategies
+from microcosm_pubsub.errors import ConfigurationError
+
+
+# loggers that print signed request headers (session tokens included) at DEBUG
+CREDENTIAL_LEAKING_LOGGERS = ("botocore", "boto3", "urllib3", "s3transfer")
+
+
+class ConsumerDaemon(Daemon):
+    """Base class for consumer daemons: set `name`, extend `components` with handler bindings."""
+
+    components = [
+        "logger",
+        "logging",
+        "error_policy",
+        "signal_handler",
+        "sleep_policy",
+        "health_reporter",
+        "opaque",
+        "pubsub_message_schema_registry",
+        "sqs_message_handler_registry",
+        "sqs_consumer",
+        "sqs_message_dispatcher",
+    ]
+
+    def __init__(self, event: Optional[dict] = None):
+        super().__init__()
+        self.bound_handlers: Optional[dict] = None
+        self.sqs_event = event or {}
+        self.engine: Any = None
+
+    def make_arg_parser(self) -> ArgumentParser:
+        parser = super().make_arg_parser()
+        parser.add_argument("--stdin", action="store_true", help="read JSON lines from standard input")
+        parser.add_argument("--sqs-queue-url", help="the queue URL, a file of JSON lines, or STDIN")
+        parser.add_argument("--envelope", choices=sorted(_strategies()), help="enveloping strategy")
+        parser.add_argument("--concurrency", type=int, default=None,
+                            help="handlers running at once (default: sqs_consumer.concurrency, 1)")
+        parser.add_argument("--shutdown-timeout", type=float, default=None,
+                            help="seconds to let running handlers finish on SIGTERM (default 30)")
+        return parser
+
+    @property
+    def defaults(self) -> dict:
+        """Config derived from the command line (or the Lambda record)."""
+        config: dict = {}
+        args = self.args
+        if getattr(args, "stdin", False):
+            config.update(
+                sqs_envelope=dict(strategy_name=NaiveSQSEnvelope.__name__),
+                sqs_consumer=dict(sqs_queue_url=STDIN, sqs_event=""),
+            )
+        if getattr(args, "sqs_queue_url", None):
+            config.update(sqs_consumer=dict(sqs_queue_url=args.sqs_queue_url, sqs_event=""))
+        if getattr(args, "envelope", None):
+            config.update(sqs_envelope=dict(strategy_name=args.envelope))
+        if getattr(args, "concurrency", None):
+            config.setdefault("sqs_consumer", {}).update(concurrency=args.concurrency)
+        if self.sqs_event:
+            config.update(
+                sqs_envelope=dict(strategy_name=LambdaSQSEnvelope.__name__),
+                sqs_consumer=dict(sqs_event=self.sqs_event, sqs_queue_url=""),
+            )
+        return config
+
+    def create_object_graph(self, args: Namespace, cache: Any = None, loader: Any = None) -> Any:
+        """Create and lock the graph (config: `loader`, then the daemon's defaults, then env)."""
+        graph = super().create_object_graph(args, cache=cache, loader=loader)
+        quiet_credential_loggers()
+        return graph
+
+    def create_object_graph_components(self, graph: Any) -> None:
+        graph.use(
+            *self.components,
+            "sqs_envelope",
+            "sqs_message_context",
+            "pubsub_lifecycle_change",
+            "pubsub_send_metrics",
+            "pubsub_send_batch_metrics",
+            "sentry_logging_pubsub",
+        )
+        self.bound_handlers = graph.sqs_message_handler_registry.compute_bound_handlers(self.components)
+
+    def __call__(self, graph: Any) -> None:
+        """One step of microcosm-daemon's state machine: handle one batch (sleep when empty)."""
+        results = graph.sqs_message_dispatcher.handle_batch(self.bound_handlers)
+        if not results:
+            raise SleepNow()
+
+    def run(self) -> None:
+        """Parse the command line and run: one process, or `--processes N` supervised workers."""
+        parser = self.make_arg_parser()
+        args = parser.parse_args()
+        if args.processes < 1:
+            parser.error("--processes must be positive")
+        if args.processes > 1:
+            from microcosm_pubsub.manager import ServiceManager
+
+            exit(ServiceManager(type(self), process_count=args.processes).run())
+        self.start()
+
+    def start(self, *args: Any, **kwargs: Any) -> None:
+        """Build the graph, run the engine until stopped, and exit with its code."""
+        try:
+            self.initialize()
+        except ConfigurationError as error:
+            print(f"{self.name}: configuration error: {error}", file=stderr)
+            exit(2)
+        self.graph.logger.info(f"Starting daemon {self.name}")
+        self.log_bound_handlers()
+        try:
+            exit(self.run_engine())
+        except SystemExit:
+            raise
+        except Exception as error:
+            self.graph.logger.exception(f"Unexpected error, exiting with non-zero error code: {error}")
+            exit(1)
+
+    def log_bound_handlers(self) -> None:
+        for media_type, handler in (self.bound_handlers or {}).items():
+            name = getattr(handler, "__name__", type(handler).__name__)
+            self.graph.logger.info(f"Handling: {media_type} with handler: {name}")
+
+    def make_engine(self) -> Any:
+        from microcosm_pubsub.engine import ConsumeEngine
+
+        config = self.graph.config.sqs_consumer
+        shutdown_timeout = getattr(self.args, "shutdown_timeout", None)
+        return ConsumeEngine(
+            self.graph,
+            self.bound_handlers or {},
+            concurrency=getattr(self.args, "concurrency", None),
+            shutdown_timeout=config.shutdown_timeout_seconds if shutdown_timeout is None else shutdown_timeout,
+            logger=self.graph.logger,
+        )
+
+    def run_engine(self) -> int:
+        """Run the engine in this (main) thread; SIGTERM/SIGINT stop it gracefully, twice: fast."""
+        self.engine = self.make_engine()
+        install_stop_signals(self.engine.request_stop)
+        return self.engine.run()
+
+    def run_state_machine(self) -> None:
+        exit(self.run_engine())
+
+    def process(self) -> list:
+        """Handle the Lambda record this daemon was built with; return the results."""
+        self.initialize()
+        consumer = self.graph.sqs_consumer
+        dispatcher = self.graph.sqs_message_dispatcher
+        message = consumer.parse(self.sqs_event)
+        return [dispatcher.process_message(message, self.bound_handlers)]
+
+    def initialize(self) -> None:
+        self.parser = self.make_arg_parser()
+        if self.sqs_event:
+            self.args, _ = self.parser.parse_known_args([])
+        else:
+            self.args, _ = self.parser.parse_known_args()
+        self.graph = self.create_object_graph(self.args)
+
+    @classmethod
+    def make_lambda_handler(cls) -> Callable[[dict, Any], Any]:
+        """
+        An AWS Lambda entry point for an SQS event source.
+
+        Every record is handled; records whose result retries are reported as
+        `batchItemFailures`, so Lambda returns only those to the queue (enable
+        ReportBatchItemFailures on the event source mapping).
+
+        """
+        def handler(event: dict, context: Any) -> Any:
+            if "warm" in event:
+                return "warming up"
+            failures = []
+            for record in event.get("Records", []):
+                results = cls(event=record).process()
+                if any(result.result.retry for result in results):
+                    failures.append({"itemIdentifier": record.get("messageId")})
+            return {"batchItemFailures": failures}
+        return handler
+
+    @classmethod
+    def create_for_testing(cls, loader: Any = None, cache: Any = None, **kwargs: Any) -> "ConsumerDaemon":
+        """A daemon with its graph built for unit tests (MagicMock clients, nothing started)."""
+        mock_config = load_from_dict(sns_producer=dict(mock_sns=False))
+        loader = mock_config if loader is None else load_each(loader, mock_config)
+        return super().create_for_testing(
+            loader=loader,
+            cache=cache,
+            **{"sqs_queue_url": "queue", "envelope": None, "stdin": False, **kwargs},
+        )
+
+
+def install_stop_signals(request_stop: Callable[[], None]) -> None:
+    """SIGTERM and SIGINT ask for a graceful stop; a second one asks for a fast stop."""
+    def on_signal(signalnum: int, frame: Any) -> None:
+        request_stop()
+
+    signal(SIGTERM, on_signal)
+    signal(SIGINT, on_signal)
+
+
+def quiet_credential_loggers() -> None:
+    """Keep botocore and urllib3 above DEBUG even with --debug: they log signed headers."""
+    for name in CREDENTIAL_LEAKING_LOGGERS:
+        logger = getLogger(name)
+        if logger.getEffectiveLevel() < INFO:
+            logger.setLevel(INFO)

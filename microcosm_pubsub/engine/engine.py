@@ -1,0 +1,177 @@
+"""
+The consume engine: poll ahead, handle with bounded concurrency, resolve in batches.
+
+Stages, each in its own module and thread(s): `Poller` (ReceiveMessage) -> `WorkQueue` ->
+`Workers` (handlers, via the dispatcher) -> `BatchResolver` (DeleteMessageBatch /
+ChangeMessageVisibilityBatch), with `VisibilityHeartbeat` extending slow messages. This class
+wires them and owns the ordered shutdown.
+
+"""
+from logging import Logger, getLogger
+from threading import Event, Lock
+from time import monotonic
+from typing import Any, Optional
+
+from microcosm_pubsub.engine.heartbeat import VisibilityHeartbeat
+from microcosm_pubsub.engine.holdings import Holdings
+from microcosm_pubsub.engine.poller import Poller
+from microcosm_pubsub.engine.resolver import BatchResolver
+from microcosm_pubsub.engine.stats import EngineStats
+from microcosm_pubsub.engine.work import WorkQueue
+from microcosm_pubsub.engine.workers import Workers
+from microcosm_pubsub.errors import HaltConsumer
+from microcosm_pubsub.message import SQSMessage
+from microcosm_pubsub.result import MessageHandlingResult
+
+
+DEFAULT_VISIBILITY_TIMEOUT = 30
+
+
+class ConsumeEngine:
+    """Runs a daemon's handlers over its queue until asked to stop."""
+
+    def __init__(
+        self,
+        graph: Any,
+        bound_handlers: dict[str, Any],
+        concurrency: Optional[int] = None,
+        shutdown_timeout: float = 30.0,
+        logger: Optional[Logger] = None,
+    ):
+        config = graph.config.sqs_consumer
+        self.consumer = graph.sqs_consumer
+        self.dispatcher = graph.sqs_message_dispatcher
+        self.bound_handlers = bound_handlers
+        self.concurrency = max(1, int(concurrency or config.concurrency))
+        self.shutdown_timeout = shutdown_timeout
+        self.logger = logger or getLogger("microcosm_pubsub.engine")
+        self.stats = EngineStats()
+        self.exit_code = 0
+        self.draining = False
+        self._stop_requested = Event()
+        self._fast_stop = Event()
+        self._lock = Lock()
+        prefetch = max(self.consumer.limit, self.concurrency)
+        self.holdings = Holdings(capacity=self.concurrency + prefetch)
+        self.work = WorkQueue(fifo=self.consumer.is_fifo)
+        self.resolver = BatchResolver(
+            self.consumer, self.stats, self.logger,
+            flush_interval_seconds=float(config.flush_interval_seconds),
+        )
+        self.poller = Poller(
+            self.consumer, self.work, self.holdings, self.stats, self.logger,
+            release=self.release, on_end_of_input=self.request_stop,
+        )
+        self.workers = Workers(
+            self.concurrency, self.work, self.holdings,
+            handle=self.handle, settle=self.settle, release=self.release,
+            stats=self.stats, logger=self.logger,
+        )
+        self.heartbeat = VisibilityHeartbeat(
+            self.holdings, self.resolver.change_visibility,
+            visibility_timeout=self._visibility_timeout(config.visibility_timeout_seconds),
+            max_seconds=float(config.heartbeat_max_seconds),
+            stats=self.stats, logger=self.logger,
+        )
+
+    def _visibility_timeout(self, configured: Optional[int]) -> int:
+        """The queue's visibility timeout: configured, else asked of SQS once, else 30 s."""
+        if configured:
+            return int(configured)
+        try:
+            attributes = self.consumer.sqs_client.get_queue_attributes(
+                QueueUrl=self.consumer.sqs_queue_url, AttributeNames=["VisibilityTimeout"],
+            )
+            return int(attributes["Attributes"]["VisibilityTimeout"])
+        except Exception:
+            return DEFAULT_VISIBILITY_TIMEOUT
+
+    def prepare(self) -> None:
+        """Build every bound class handler now, once, before threads share them."""
+        registry = self.dispatcher.sqs_message_handler_registry
+        for media_type in self.bound_handlers:
+            registry.find(media_type, self.bound_handlers)
+
+    def handle(self, message: SQSMessage) -> MessageHandlingResult:
+        return self.dispatcher.process_message(message, self.bound_handlers)
+
+    def settle(self, message: SQSMessage, result: MessageHandlingResult) -> None:
+        """Queue the result's SQS action, release the message's slot, and honour a halt."""
+        if result.result.retry:
+            timeout = self.consumer.backoff_policy.compute_backoff_timeout(message, result.retry_timeout_seconds)
+            self.resolver.change_visibility(message, timeout or 0)
+        else:
+            self.resolver.delete(message)
+        self.holdings.remove(message)
+        try:
+            self.dispatcher.send_metrics(result)
+        except Exception:
+            self.logger.warning("sending message metrics failed", exc_info=True)
+        if result.halt is not None:
+            self.halt(result.halt)
+
+    def release(self, messages: list[SQSMessage]) -> None:
+        """Make messages visible to other consumers at once (they were never handled)."""
+        for message in messages:
+            self.resolver.change_visibility(message, 0)
+            self.holdings.remove(message)
+        if messages:
+            self.stats.increment("released", len(messages))
+
+    def halt(self, halt: HaltConsumer) -> None:
+        self.logger.info(f"a handler asked to halt (exit code {halt.exit_code}): {halt.reason or 'no reason given'}")
+        with self._lock:
+            self.exit_code = halt.exit_code
+        self.request_stop()
+
+    def request_stop(self) -> None:
+        """Ask for a graceful stop (safe from signal handlers and any thread); again: stop fast."""
+        if self._stop_requested.is_set():
+            self._fast_stop.set()
+        self._stop_requested.set()
+
+    def start(self) -> None:
+        self.prepare()
+        self.resolver.start()
+        self.heartbeat.start()
+        self.workers.start()
+        self.poller.start()
+        self.logger.info(
+            f"consuming {self.consumer.sqs_queue_url} with concurrency {self.concurrency}"
+            f"{' (FIFO: one message per group at a time)' if self.work.fifo else ''}"
+        )
+
+    def run(self) -> int:
+        """Start, block until a stop is requested, stop in order, and return the exit code."""
+        self.start()
+        while not self._stop_requested.wait(0.5):
+            pass
+        self.shutdown()
+        return self.exit_code
+
+    def shutdown(self) -> None:
+        """The ordered stop: one log line per step."""
+        self.draining = True
+        self.logger.info("stopping (1/5): no more receives")
+        self.poller.stop()
+        self.poller.join(self.consumer.wait_seconds + 5)
+        unstarted = self.work.drain()
+        self.logger.info(f"stopping (2/5): returning {len(unstarted)} unstarted messages to the queue")
+        self.release(unstarted)
+        self.workers.stop()
+        self.logger.info(f"stopping (3/5): waiting up to {self.shutdown_timeout:g}s for running handlers")
+        if not self._wait_for_workers():
+            still_held = [held.message for held in self.holdings.snapshot()]
+            self.logger.warning(f"{len(still_held)} handlers still running: releasing their messages")
+            self.release(still_held)
+        self.logger.info(f"stopping (4/5): flushing {self.resolver.pending} deletes and visibility changes")
+        self.resolver.stop()
+        self.logger.info("stopping (5/5): heartbeat stopped; done")
+        self.heartbeat.stop()
+
+    def _wait_for_workers(self) -> bool:
+        deadline = monotonic() + self.shutdown_timeout
+        while monotonic() < deadline and not self._fast_stop.is_set():
+            if self.workers.join(0.1):
+                return True
+        return self.workers.join(0)

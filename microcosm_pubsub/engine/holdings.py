@@ -1,0 +1,68 @@
+"""
+Every message the engine holds (received, not yet resolved), with the times the heartbeat needs.
+
+The poller waits for room here before receiving, which caps messages in flight.
+
+"""
+from dataclasses import dataclass
+from threading import Condition
+from time import monotonic
+from typing import Optional
+
+from microcosm_pubsub.message import SQSMessage
+
+
+@dataclass
+class HeldMessage:
+    message: SQSMessage
+    received_at: float
+    extended_at: float
+    started: bool = False
+
+
+class Holdings:
+    """Thread-safe set of held messages, bounded by `capacity`."""
+
+    def __init__(self, capacity: int):
+        self.capacity = capacity
+        self._held: dict[str, HeldMessage] = {}
+        self._condition = Condition()
+
+    def add(self, messages: list[SQSMessage]) -> None:
+        now = monotonic()
+        with self._condition:
+            for message in messages:
+                self._held[message.receipt_handle] = HeldMessage(message, now, now)
+
+    def mark_started(self, message: SQSMessage) -> None:
+        with self._condition:
+            held = self._held.get(message.receipt_handle)
+            if held is not None:
+                held.started = True
+
+    def remove(self, message: SQSMessage) -> None:
+        with self._condition:
+            self._held.pop(message.receipt_handle, None)
+            self._condition.notify_all()
+
+    def snapshot(self) -> list[HeldMessage]:
+        with self._condition:
+            return list(self._held.values())
+
+    def __len__(self) -> int:
+        with self._condition:
+            return len(self._held)
+
+    def wait_for_room(self, wanted: int, timeout: float) -> int:
+        """Wait until `wanted` more messages fit (or the timeout passes); return how many fit."""
+        with self._condition:
+            self._condition.wait_for(lambda: self.capacity - len(self._held) >= wanted, timeout)
+            return max(0, self.capacity - len(self._held))
+
+    def wait_until_empty(self, timeout: Optional[float]) -> bool:
+        with self._condition:
+            return self._condition.wait_for(lambda: not self._held, timeout)
+
+    def notify(self) -> None:
+        with self._condition:
+            self._condition.notify_all()

@@ -1,0 +1,108 @@
+"""
+Run N worker processes of one daemon (or service) on the same queue, and keep them running.
+
+Scaling out is SQS's job: each worker is an ordinary consumer of the queue. The manager only
+supervises: a worker that dies is logged with its exit code and restarted after a back-off; on
+SIGTERM/SIGINT every worker is asked to drain and the manager waits for them; if workers keep
+failing (`max_restarts` within `restart_window_seconds`) the manager stops them all and exits
+non-zero rather than looping forever.
+
+"""
+from logging import Logger, getLogger
+from multiprocessing import get_context
+from signal import SIGINT, SIGTERM, signal
+from time import monotonic, sleep
+from typing import Any, Callable, Optional
+
+
+def _run_worker(factory: Callable[[], Any]) -> None:
+    """Child process body: build the daemon and run it (it exits with its own code)."""
+    factory().start()
+
+
+class ServiceManager:
+    """Supervises `process_count` processes each running `service_class().start()`."""
+
+    def __init__(
+        self,
+        service_class: Callable[[], Any],
+        process_count: int = 1,
+        max_restarts: int = 5,
+        restart_window_seconds: float = 60.0,
+        backoff_base_seconds: float = 0.5,
+        backoff_cap_seconds: float = 30.0,
+        shutdown_timeout: float = 60.0,
+        logger: Optional[Logger] = None,
+        **ignored: Any,
+    ):
+        if process_count < 1:
+            raise ValueError(f"process_count is {process_count}: run at least one process")
+        self.service_class = service_class
+        self.process_count = process_count
+        self.max_restarts = max_restarts
+        self.restart_window_seconds = restart_window_seconds
+        self.backoff_base_seconds = backoff_base_seconds
+        self.backoff_cap_seconds = backoff_cap_seconds
+        self.shutdown_timeout = shutdown_timeout
+        self.logger = logger or getLogger("microcosm_pubsub.manager")
+        self._context = get_context("fork")
+        self._workers: list[Any] = []
+        self._restarts: list[float] = []
+        self._stopping = False
+
+    def _spawn(self) -> Any:
+        process = self._context.Process(target=_run_worker, args=(self.service_class,), daemon=False)
+        process.start()
+        self.logger.info(f"started worker pid {process.pid}")
+        return process
+
+    def _on_signal(self, signalnum: int, frame: Any) -> None:
+        self._stopping = True
+
+    def run(self) -> int:
+        """Supervise until a stop signal or too many crashes; return the exit code."""
+        signal(SIGTERM, self._on_signal)
+        signal(SIGINT, self._on_signal)
+        self._workers = [self._spawn() for _ in range(self.process_count)]
+        exit_code = 0
+        while not self._stopping:
+            sleep(0.2)
+            for index, process in enumerate(self._workers):
+                if process.is_alive() or self._stopping:
+                    continue
+                code = process.exitcode
+                if code == 0:
+                    self.logger.info(f"worker pid {process.pid} exited cleanly; stopping the others")
+                    self._stopping = True
+                    break
+                if self._too_many_restarts():
+                    self.logger.error(f"workers keep failing ({len(self._restarts)} restarts "
+                                      f"in {self.restart_window_seconds:g}s); giving up")
+                    self._stopping = True
+                    exit_code = 1
+                    break
+                delay = min(self.backoff_cap_seconds, self.backoff_base_seconds * 2 ** (len(self._restarts) - 1))
+                self.logger.warning(f"worker pid {process.pid} died with exit code {code}; restarting in {delay:.1f}s")
+                sleep(delay)
+                self._workers[index] = self._spawn()
+        self._stop_all()
+        return exit_code
+
+    def _too_many_restarts(self) -> bool:
+        now = monotonic()
+        self._restarts = [when for when in self._restarts if now - when < self.restart_window_seconds]
+        self._restarts.append(now)
+        return len(self._restarts) > self.max_restarts
+
+    def _stop_all(self) -> None:
+        """Forward SIGTERM to every worker and wait for their graceful drain."""
+        for process in self._workers:
+            if process.is_alive():
+                process.terminate()
+        deadline = monotonic() + self.shutdown_timeout
+        for process in self._workers:
+            process.join(max(0.0, deadline - monotonic()))
+            if process.is_alive():
+                self.logger.warning(f"worker pid {process.pid} did not stop in time; killing it")
+                process.kill()
+                process.join()
