@@ -13,7 +13,7 @@ setup(
     license="Apache 2.0",
     packages=find_packages(exclude=["tests", "tests.*", "benchmarks", "examples"]),
     include_package_data=True,
-    package_data={"microcosm_pubsub": ["systemd/*.service"]},
+    package_data={"microcosm_pubsub": ["systemd_units/*.service"]},
     zip_safe=False,
     python_requires=">=3.11",
     keywords="microcosm sns sqs pubsub",
@@ -57,6 +57,9 @@ setup(
             "sqs_message_context = microcosm_pubsub.context:SQSMessageContext",
             "sqs_message_dispatcher = microcosm_pubsub.dispatcher:SQSMessageDispatcher",
             "sqs_message_handler_registry = microcosm_pubsub.registry:configure_handler_registry",
+        ],
+        "pytest11": [
+            "microcosm_pubsub = microcosm_pubsub.testing.plugin",
         ],
     },
 )

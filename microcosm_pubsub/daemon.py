@@ -7,7 +7,7 @@ deletes, visibility heartbeat and an ordered, lossless shutdown on SIGTERM/SIGIN
 
 """
 from argparse import ArgumentParser, Namespace
-from logging import INFO, getLogger
+from logging import WARNING, getLogger
 from signal import SIGINT, SIGTERM, signal
 from sys import exit, stderr
 from typing import Any, Callable, Optional
@@ -57,6 +57,8 @@ class ConsumerDaemon(Daemon):
                             help="handlers running at once (default: sqs_consumer.concurrency, 1)")
         parser.add_argument("--shutdown-timeout", type=float, default=None,
                             help="seconds to let running handlers finish on SIGTERM (default 30)")
+        parser.add_argument("--health-port", type=int, default=None,
+                            help="serve /live, /ready and /stats on this port")
         return parser
 
     @property
@@ -84,11 +86,11 @@ class ConsumerDaemon(Daemon):
 
     def create_object_graph(self, args: Namespace, cache: Any = None, loader: Any = None) -> Any:
         """Create and lock the graph (config: `loader`, then the daemon's defaults, then env)."""
-        graph = super().create_object_graph(args, cache=cache, loader=loader)
-        quiet_credential_loggers()
-        return graph
+        return super().create_object_graph(args, cache=cache, loader=loader)
 
     def create_object_graph_components(self, graph: Any) -> None:
+        graph.use("logging")
+        quiet_credential_loggers()
         graph.use(
             *self.components,
             "sqs_envelope",
@@ -155,9 +157,30 @@ class ConsumerDaemon(Daemon):
 
     def run_engine(self) -> int:
         """Run the engine in this (main) thread; SIGTERM/SIGINT stop it gracefully, twice: fast."""
-        self.engine = self.make_engine()
-        install_stop_signals(self.engine.request_stop)
-        return self.engine.run()
+        from microcosm_pubsub import systemd
+
+        self.engine = engine = self.make_engine()
+        install_stop_signals(engine.request_stop)
+        health = None
+        if getattr(self.args, "health_port", None):
+            from microcosm_pubsub.health import HealthServer
+
+            health = HealthServer(engine, self.args.health_port)
+            health.start()
+        interval = systemd.watchdog_interval()
+        watchdog = systemd.Watchdog(lambda: engine.poller.is_turning(60 + engine.consumer.wait_seconds),
+                                    interval) if interval else None
+        engine.on_started.append(lambda: systemd.notify("READY=1"))
+        engine.on_stopping.append(lambda: systemd.notify("STOPPING=1"))
+        if watchdog:
+            watchdog.start()
+        try:
+            return engine.run()
+        finally:
+            if watchdog:
+                watchdog.stop()
+            if health:
+                health.stop()
 
     def run_state_machine(self) -> None:
         exit(self.run_engine())
@@ -171,12 +194,14 @@ class ConsumerDaemon(Daemon):
         return [dispatcher.process_message(message, self.bound_handlers)]
 
     def initialize(self) -> None:
-        self.parser = self.make_arg_parser()
-        if self.sqs_event:
-            self.args, _ = self.parser.parse_known_args([])
-        else:
-            self.args, _ = self.parser.parse_known_args()
+        self.args = self.parse_known_arguments()
         self.graph = self.create_object_graph(self.args)
+
+    def parse_known_arguments(self) -> Namespace:
+        """The daemon's arguments (none for a Lambda record: its config comes from the event)."""
+        self.parser = self.make_arg_parser()
+        args, _ = self.parser.parse_known_args([] if self.sqs_event else None)
+        return args
 
     @classmethod
     def make_lambda_handler(cls) -> Callable[[dict, Any], Any]:
@@ -221,8 +246,8 @@ def install_stop_signals(request_stop: Callable[[], None]) -> None:
 
 
 def quiet_credential_loggers() -> None:
-    """Keep botocore and urllib3 above DEBUG even with --debug: they log signed headers."""
+    """Keep botocore and urllib3 at WARNING even with --debug: at DEBUG they log signed headers."""
     for name in CREDENTIAL_LEAKING_LOGGERS:
         logger = getLogger(name)
-        if logger.getEffectiveLevel() < INFO:
-            logger.setLevel(INFO)
+        if logger.getEffectiveLevel() < WARNING:
+            logger.setLevel(WARNING)

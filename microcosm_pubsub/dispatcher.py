@@ -85,7 +85,7 @@ class SQSMessageDispatcher:
                 try:
                     self.validate_message(message)
                     handler = self.find_handler(message, bound_handlers)
-                    result = MessageHandlingResult.invoke(handler=handler, message=message)
+                    result = MessageHandlingResult.invoke(handler=self.callable_for(handler, message), message=message)
                 except Exception as error:
                     result = MessageHandlingResult.from_error(message=message, error=error)
             result.elapsed_time = max((perf_counter() - start) * 1000, 1e-6)
@@ -131,6 +131,12 @@ class SQSMessageDispatcher:
             raise IgnoreMessage(f"No handler was registered for: {message.media_type}") from None
         self.opaque["handler"] = titleize(type(handler).__name__)
         return self.prepare_handler(handler)
+
+    def callable_for(self, handler: Any, message: SQSMessage) -> Callable[[Any], Any]:
+        """What to call with the content: callbacks and services take the whole message instead."""
+        if getattr(handler, "handles_sqs_message", False):
+            return lambda content: handler.handle_sqs_message(message)
+        return handler
 
     def prepare_handler(self, handler: Any) -> Any:
         """Give a handler's own logger the message context, once per handler (thread-safe)."""

@@ -24,6 +24,10 @@ from microcosm_pubsub.errors import (
 )
 
 
+# a bound handler under this key receives every media type (callback consumers, services)
+CATCH_ALL = "*"
+
+
 def wildcard_for(media_type: str) -> str:
     """The wildcard that matches `media_type`: its last dot-segment replaced by `*`."""
     return media_type.rsplit(".", 1)[0] + ".*"
@@ -157,8 +161,10 @@ class SQSMessageHandlerRegistry:
     def find(self, media_type: str, bound_handlers: dict[str, Any]) -> Any:
         """The callable handler for a media type (exact, else wildcard); `KeyError` when unbound."""
         handler = bound_handlers.get(media_type)
-        if handler is None:
+        if handler is None and media_type:
             handler = bound_handlers.get(wildcard_for(media_type))
+        if handler is None:
+            handler = bound_handlers.get(CATCH_ALL)
         if handler is None:
             raise HandlerNotFoundError(f"no handler is bound for media type {media_type}")
         if not isclass(handler):

@@ -48,6 +48,9 @@ class ConsumeEngine:
         self.stats = EngineStats()
         self.exit_code = 0
         self.draining = False
+        # callables run once the engine is consuming, and when it starts to stop (e.g. sd_notify)
+        self.on_started: list = []
+        self.on_stopping: list = []
         self._stop_requested = Event()
         self._fast_stop = Event()
         self._lock = Lock()
@@ -140,6 +143,14 @@ class ConsumeEngine:
             f"consuming {self.consumer.sqs_queue_url} with concurrency {self.concurrency}"
             f"{' (FIFO: one message per group at a time)' if self.work.fifo else ''}"
         )
+        self._notify(self.on_started)
+
+    def _notify(self, listeners: list) -> None:
+        for listener in listeners:
+            try:
+                listener()
+            except Exception:
+                self.logger.warning("an engine listener failed", exc_info=True)
 
     def run(self) -> int:
         """Start, block until a stop is requested, stop in order, and return the exit code."""
@@ -152,6 +163,7 @@ class ConsumeEngine:
     def shutdown(self) -> None:
         """The ordered stop: one log line per step."""
         self.draining = True
+        self._notify(self.on_stopping)
         self.logger.info("stopping (1/5): no more receives")
         self.poller.stop()
         self.poller.join(self.consumer.wait_seconds + 5)

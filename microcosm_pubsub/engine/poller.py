@@ -41,6 +41,7 @@ class Poller:
         self.on_end_of_input = on_end_of_input
         self.batch_size = consumer.limit
         self.broker_reachable = True
+        self.last_turn_at = monotonic()
         self._stopping = Event()
         self._backoff = RetryBackoff(base_seconds=0.5, cap_seconds=20.0)
         self._idle = RetryBackoff(base_seconds=0.05, cap_seconds=1.0)
@@ -57,8 +58,13 @@ class Poller:
         self._thread.join(timeout)
         return not self._thread.is_alive()
 
+    def is_turning(self, within_seconds: float) -> bool:
+        """Whether the receive loop is alive and went round recently (the liveness check)."""
+        return self._thread.is_alive() and monotonic() - self.last_turn_at < within_seconds
+
     def _run(self) -> None:
         while not self._stopping.is_set():
+            self.last_turn_at = monotonic()
             room = self._room()
             if room and not self._stopping.is_set():
                 self._receive(room)

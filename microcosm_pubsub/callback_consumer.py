@@ -1,0 +1,168 @@
+"""
+`pubsub consume --callback pkg.module:obj`: a consumer with no boilerplate, fedora-messaging style.
+
+`obj` is a function taking the `SQSMessage`, or a class built once per process (`Cls()`, or
+`Cls(graph)` when its constructor takes an argument) whose instances are called per message.
+Every message of the queue goes to the callback, whatever its media type; outcome exceptions
+(`Nack`, `Drop`, `SkipMessage`, `HaltConsumer`, ...) decide what happens to it, any other
+exception retries it with backoff, and a clean return deletes it.
+
+"""
+from argparse import Namespace
+from importlib import import_module
+from inspect import isclass, signature
+from json import loads
+from sys import stderr
+from typing import Any, Callable
+
+
+
+class CallbackLoadError(Exception):
+    """`--callback` does not name an importable object."""
+
+
+def load_callback(path: str) -> Any:
+    """Import `pkg.module:obj` (only that module) and return `obj`."""
+    module_name, _, attribute = path.partition(":")
+    if not module_name or not attribute:
+        raise CallbackLoadError(f"--callback {path!r} must look like package.module:object")
+    try:
+        module = import_module(module_name)
+    except ImportError as error:
+        raise CallbackLoadError(f"cannot import module {module_name!r} named by --callback: {error}") from None
+    target: Any = module
+    for part in attribute.split("."):
+        try:
+            target = getattr(target, part)
+        except AttributeError:
+            raise CallbackLoadError(f"module {module_name!r} has no {attribute!r} (from --callback {path})") from None
+    if not callable(target):
+        raise CallbackLoadError(f"--callback {path} names {type(target).__name__}, which cannot be called")
+    return target
+
+
+def build_callback(target: Any, graph: Any) -> Callable[[Any], Any]:
+    """A class is instantiated once (with the graph if its constructor takes an argument)."""
+    if not isclass(target):
+        return target
+    parameters = [
+        parameter for parameter in signature(target.__init__).parameters.values()
+        if parameter.name != "self" and parameter.kind not in (parameter.VAR_POSITIONAL, parameter.VAR_KEYWORD)
+    ]
+    return target(graph) if parameters else target()
+
+
+class CallbackHandler:
+    """Adapts a message callback to the dispatcher: it receives the whole `SQSMessage`."""
+
+    handles_sqs_message = True
+
+    def __init__(self, callback: Callable[[Any], Any]):
+        self.callback = callback
+        self.__name__ = getattr(callback, "__name__", type(callback).__name__)
+
+    def handle_sqs_message(self, message: Any) -> bool:
+        self.callback(message)
+        return True
+
+    def __call__(self, content: Any) -> Any:
+        raise TypeError("CallbackHandler is called with the whole message by the dispatcher")
+
+
+def read_config_file(path: str) -> dict:
+    """A TOML or JSON file as a dict (TOML unless the name ends in .json)."""
+    with open(path, "rb") as config_file:
+        data = config_file.read()
+    if path.endswith(".json"):
+        return loads(data)
+    import tomllib
+
+    return tomllib.loads(data.decode())
+
+
+def add_consume_parser(subparsers: Any) -> None:
+    parser = subparsers.add_parser("consume", help="run a callback over every message of a queue")
+    parser.add_argument("--callback", help="package.module:function_or_class (or `callback` in --config)")
+    parser.add_argument("--sqs-queue-url", help="the queue (or a JSON lines file, or STDIN)")
+    parser.add_argument("--config", help="TOML or JSON: [consumer_config] for the callback, other sections configure the graph")
+    parser.add_argument("--concurrency", type=int, default=None)
+    parser.add_argument("--processes", type=int, default=1)
+    parser.add_argument("--health-port", type=int, default=None)
+    parser.add_argument("--shutdown-timeout", type=float, default=None)
+    parser.add_argument("--name", default="pubsub-consumer", help="graph name (prefix of env config vars)")
+    parser.set_defaults(func=consume)
+
+
+def add_systemd_parser(subparsers: Any) -> None:
+    parser = subparsers.add_parser("systemd-unit", help="print the pubsub-consumer@.service template unit")
+    parser.set_defaults(func=print_systemd_unit)
+
+
+def print_systemd_unit(args: Namespace) -> int:
+    from microcosm_pubsub.systemd import unit_text
+
+    print(unit_text(), end="")
+    return 0
+
+
+def consume(args: Namespace) -> int:
+    try:
+        file_config = read_config_file(args.config) if args.config else {}
+        args.callback = args.callback or file_config.pop("callback", None)
+        if not args.callback:
+            raise CallbackLoadError("no callback: pass --callback package.module:object or set callback in --config")
+        target = load_callback(args.callback)
+    except (CallbackLoadError, OSError, ValueError) as error:
+        print(f"pubsub consume: {error}", file=stderr)
+        return 2
+    queue_url = args.sqs_queue_url or file_config.get("sqs_consumer", {}).get("sqs_queue_url")
+    if not queue_url:
+        print("pubsub consume: no queue: pass --sqs-queue-url or set sqs_consumer.sqs_queue_url in --config",
+              file=stderr)
+        return 2
+    daemon_class = make_callback_daemon(target, args, file_config, queue_url)
+    if args.processes > 1:
+        from microcosm_pubsub.manager import ServiceManager
+
+        return ServiceManager(daemon_class, process_count=args.processes).run()
+    daemon_class().start()
+    return 0
+
+
+def make_callback_daemon(target: Any, args: Namespace, file_config: dict, queue_url: str) -> type:
+    """A `ConsumerDaemon` subclass whose only handler is the callback."""
+    from microcosm_pubsub.daemon import ConsumerDaemon
+    from microcosm_pubsub.registry import CATCH_ALL
+
+    aws = {key: value for key, value in dict(
+        endpoint_url=args.endpoint_url, region_name=args.region, profile_name=args.profile,
+    ).items() if value}
+
+    class CallbackConsumerDaemon(ConsumerDaemon):
+        name = args.name
+
+        @property
+        def defaults(self) -> dict:
+            config = {section: dict(values) if isinstance(values, dict) else values
+                      for section, values in file_config.items()}
+            config.setdefault("consumer_config", {})
+            consumer = config.setdefault("sqs_consumer", {})
+            consumer.update(sqs_queue_url=queue_url, **aws)
+            if args.concurrency:
+                consumer["concurrency"] = args.concurrency
+            if aws:
+                config.setdefault("sns_producer", {}).update(aws)
+            return config
+
+        def parse_known_arguments(self) -> Namespace:
+            return Namespace(debug=args.debug, testing=False, sqs_queue_url=None, stdin=False, envelope=None,
+                             concurrency=args.concurrency, shutdown_timeout=args.shutdown_timeout,
+                             health_port=args.health_port, processes=1)
+
+        def create_object_graph_components(self, graph: Any) -> None:
+            super().create_object_graph_components(graph)
+            self.bound_handlers = {CATCH_ALL: CallbackHandler(build_callback(target, graph))}
+
+    CallbackConsumerDaemon.__name__ = f"CallbackConsumer[{args.callback}]"
+    return CallbackConsumerDaemon
+
