@@ -34,6 +34,7 @@ setup(
             "PyHamcrest>=2.0.0",
             "pytest>=7.0.0",
             "pytest-timeout>=2.1.0",
+            "sentry-sdk>=1.0.0",
         ],
         "sentry": ["sentry-sdk>=1.0.0"],
         "metrics": ["microcosm-metrics>=3.0.0"],

@@ -72,7 +72,8 @@ class ExponentialBackoffBaseJitterPolicy(BackoffPolicy):
     def compute_backoff_timeout(self, message: Any, message_timeout: Optional[float]) -> Optional[int]:
         if message_timeout is not None:
             return _capped(message_timeout)
-        base = _receive_count(message)
+        count = getattr(message, "approximate_receive_count", None)
+        base = 1 if count is None else max(0, int(count))
         scaling = randint(base, 2 ** min(base, 16))
         return _capped(base + randint(0, scaling // 2))
 

@@ -89,6 +89,7 @@ class SQSMessageDispatcher:
                 except Exception as error:
                     result = MessageHandlingResult.from_error(message=message, error=error)
             result.elapsed_time = max((perf_counter() - start) * 1000, 1e-6)
+            self.opaque["elapsed_time"] = result.elapsed_time
             published = self.opaque.get(PUBLISHED_KEY)
             if published:
                 try:

@@ -134,7 +134,7 @@ class MessageHandlingResult:
             reason = f"{type(self.exc_info[1]).__name__}: {self.exc_info[1]}"
         entry = f"Result for media type: {self.media_type} was : {self.result} "
         if reason:
-            entry += f"({reason}) "
+            entry += f"({reason}; message_id={context.get('message_id')}) "
         exc_info = None if self.exc_info and isinstance(self.exc_info[1], BadMessageError) else self.exc_info
         logger.log(self.result.level, entry, exc_info=exc_info, extra=safe_extra)
 
