@@ -54,6 +54,7 @@ class SQSMessageDispatcher:
         self.sentry_config = graph.sentry_logging_pubsub
         self.max_processing_attempts = graph.config.sqs_message_dispatcher.message_max_processing_attempts
         self._prepared: dict[int, Any] = {}
+        self._handler_names: dict[type, str] = {}
 
     def handle_batch(self, bound_handlers: dict[str, Any]) -> list[MessageHandlingResult]:
         """Receive one batch and handle each message in turn, resolving each at once."""
@@ -130,8 +131,16 @@ class SQSMessageDispatcher:
             handler = self.sqs_message_handler_registry.find(message.media_type, bound_handlers)
         except KeyError:
             raise IgnoreMessage(f"No handler was registered for: {message.media_type}") from None
-        self.opaque["handler"] = titleize(type(handler).__name__)
+        self.opaque["handler"] = self.handler_name(handler)
         return self.prepare_handler(handler)
+
+    def handler_name(self, handler: Any) -> str:
+        """The handler's display name for logs ("Simple Handler"), computed once per type."""
+        cls = type(handler)
+        name = self._handler_names.get(cls)
+        if name is None:
+            name = self._handler_names[cls] = titleize(cls.__name__)
+        return name
 
     def callable_for(self, handler: Any, message: SQSMessage) -> Callable[[Any], Any]:
         """What to call with the content: callbacks and services take the whole message instead."""
