@@ -11,6 +11,7 @@ import pytest
 
 from microcosm_pubsub.conventions import created
 from microcosm_pubsub.errors import Drop, HaltConsumer, IgnoreMessage, Nack, SkipMessage
+from microcosm_pubsub.message import SQSMessage
 from microcosm_pubsub.result import MessageHandlingResultType as Result
 
 
@@ -257,3 +258,14 @@ def test_handle_batch_handles_every_message(graph, core_broker, sqs):
     assert sorted(result.result.name for result in results) == ["FAILED", "SUCCEEDED", "SUCCEEDED"]
     assert sqs.delete_message.call_count == 2
     assert sqs.change_message_visibility.call_count == 1
+
+
+def test_content_is_not_validated_again(graph):
+    """Content that bypassed decoding reaches the handler as it is (validation is decoding's job)."""
+    message = SQSMessage(graph.sqs_consumer, dict(media_type=JOB), JOB, "m-1", None)
+    seen = []
+
+    result = graph.sqs_message_dispatcher.process_message(message=message, bound_handlers={JOB: seen.append})
+
+    assert seen == [dict(media_type=JOB)]
+    assert result.result is Result.SKIPPED

@@ -9,6 +9,8 @@ from unittest.mock import MagicMock
 
 import pytest
 from marshmallow import ValidationError
+from microcosm.api import create_object_graph
+from microcosm.loaders import load_from_dict, load_from_environ
 
 from microcosm_pubsub.batch import MessageBatchSchema
 from microcosm_pubsub.conventions import created, deleted
@@ -347,3 +349,23 @@ def test_batch_client_error_raises_publish_error_with_cause(core_make_graph):
         graph.sns_producer.produce_batch(ITEM, uris(2))
 
     assert raised.value.__cause__ is not None
+
+
+def test_skip_defaults_to_the_graph_debug_flag(core_broker):
+    """With `skip` unset, a graph in debug mode publishes nothing."""
+    graph = create_object_graph(
+        "test", debug=True, loader=load_from_dict(sns_topic_arns=dict(default=core_broker.topic_arn)),
+    )
+
+    assert graph.sns_producer.produce(ITEM, uri=URI) is None
+    assert core_broker.published() == []
+
+
+def test_lifecycle_tables_can_be_set_from_the_environment(core_broker, monkeypatch):
+    """`TEST__SNS_TOPIC_ARNS__CREATED__<RESOURCE>` routes that resource's created messages."""
+    monkeypatch.setenv("TEST__SNS_TOPIC_ARNS__CREATED__CORE_PRODUCER_ITEM", core_broker.topic_arn)
+    graph = create_object_graph("test", loader=load_from_environ)
+
+    message_id = graph.sns_producer.produce(ITEM, uri=URI)
+
+    assert [notification["MessageId"] for notification in core_broker.notifications()] == [message_id]
