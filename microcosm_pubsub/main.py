@@ -116,3 +116,7 @@ def make_naive_message() -> None:
     args = parser.parse_args()
     action = dict(created=created, changed=changed)[args.action]
     stdout.write(dumps(dict(mediaType=action(args.resource_name), uri=args.uri)))
+
+
+if __name__ == "__main__":
+    main()
