@@ -103,3 +103,13 @@ def test_mock_sns_false_makes_the_producer_a_magic_mock():
     assert isinstance(graph.sns_producer, MagicMock)
     graph.sns_producer.produce(NOTE, uri=URI)
     graph.sns_producer.produce.assert_called_once_with(NOTE, uri=URI)
+
+
+def test_producer_metrics_are_called_once_per_publish(graph):
+    """Each publish calls the producer's `pubsub_producer_metrics` once, with the media type."""
+    graph.sns_producer.pubsub_producer_metrics = MagicMock()
+
+    graph.sns_producer.produce(NOTE, uri=URI)
+
+    graph.sns_producer.pubsub_producer_metrics.assert_called_once()
+    assert graph.sns_producer.pubsub_producer_metrics.call_args.kwargs["media_type"] == NOTE
