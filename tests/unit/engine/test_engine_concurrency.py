@@ -1,0 +1,86 @@
+"""
+The engine runs handlers on `concurrency` worker threads, and caps messages in flight.
+
+"""
+from threading import Barrier, BrokenBarrierError, Event, Lock
+
+from engine_support import wait_until
+
+
+def barrier_handler(barrier, outcomes):
+    """A handler that waits at `barrier` and notes whether it passed or found it broken."""
+    def handle(content):
+        try:
+            barrier.wait()
+        except BrokenBarrierError:
+            outcomes.append("broken")
+            raise
+        outcomes.append("passed")
+        return True
+    return handle
+
+
+def test_concurrency_overlaps_handlers(make_engine):
+    """With concurrency 4, four handlers are inside at once: a 4-party barrier lets them all pass."""
+    barrier, outcomes = Barrier(4, timeout=5), []
+    rig = make_engine(barrier_handler(barrier, outcomes), concurrency=4)
+    rig.send(range(4))
+
+    rig.start()
+    assert wait_until(lambda: len(outcomes) == 4, timeout=10)
+    rig.stop()
+
+    assert outcomes == ["passed"] * 4
+    assert rig.engine.stats["succeeded"] == 4
+    assert rig.depth() == 0
+
+
+def test_concurrency_one_handles_sequentially(make_engine):
+    """With concurrency 1, a 2-party barrier never fills: handlers run one after another."""
+    barrier, outcomes = Barrier(2, timeout=0.5), []
+    rig = make_engine(barrier_handler(barrier, outcomes), concurrency=1)
+    rig.send(range(2))
+
+    rig.start()
+    assert wait_until(lambda: len(outcomes) == 2, timeout=10)
+    rig.stop()
+
+    assert outcomes == ["broken", "broken"]
+    assert rig.engine.stats["succeeded"] == 0
+
+
+def in_flight(rig):
+    """Messages SQS counts as received and not yet deleted or made visible again."""
+    attributes = rig.sqs.get_queue_attributes(
+        QueueUrl=rig.queue_url, AttributeNames=["ApproximateNumberOfMessagesNotVisible"],
+    )["Attributes"]
+    return int(attributes["ApproximateNumberOfMessagesNotVisible"])
+
+
+def test_in_flight_messages_never_exceed_concurrency_plus_prefetch(make_engine):
+    """Held (received, unresolved) messages reach but never pass concurrency + prefetch."""
+    release, peaks, lock = Event(), [], Lock()
+    rig = make_engine(lambda content: release.wait(10), concurrency=10)
+    holdings = rig.engine.holdings
+    original_add = holdings.add
+
+    def observed_add(messages):
+        original_add(messages)
+        with lock:
+            peaks.append(len(holdings))
+
+    holdings.add = observed_add
+    rig.send(range(45))
+    cap = rig.engine.concurrency + rig.graph.sqs_consumer.limit
+
+    rig.start()
+    assert wait_until(lambda: len(holdings) == cap, timeout=10)
+    assert not wait_until(lambda: len(holdings) > cap or in_flight(rig) > cap, timeout=0.5)
+    assert in_flight(rig) == cap
+    release.set()
+    assert wait_until(lambda: rig.engine.stats["succeeded"] == 45, timeout=15)
+    rig.stop()
+
+    assert holdings.capacity == cap == 20
+    assert max(peaks) == cap
+    assert rig.depth() == 0
