@@ -28,17 +28,7 @@ _queue_numbers = count()
 
 
 @pytest.fixture
-def engine_aws_env(monkeypatch):
-    """Fake credentials and a region, and none of the developer's own AWS settings."""
-    for key in ("AWS_PROFILE", "AWS_ENDPOINT_URL", "AWS_SESSION_TOKEN", "AWS_CONFIG_FILE"):
-        monkeypatch.delenv(key, raising=False)
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-
-
-@pytest.fixture
-def engine_broker(engine_aws_env):
+def engine_broker(core_aws_env):
     """An in-process moto AWS, its SQS backend serialised; yields a real SQS client."""
     with mock_aws(), serialised_moto_sqs():
         yield boto3.client("sqs", region_name="us-east-1")

@@ -7,8 +7,10 @@ from threading import Barrier, BrokenBarrierError, Event, Lock
 from engine_support import wait_until
 
 
-def barrier_handler(barrier, outcomes):
-    """A handler that waits at `barrier` and notes whether it passed or found it broken."""
+def run_at_barrier(make_engine, concurrency, parties, timeout):
+    """Handle `parties` messages whose handlers all wait at one barrier; return each outcome."""
+    barrier, outcomes = Barrier(parties, timeout=timeout), []
+
     def handle(content):
         try:
             barrier.wait()
@@ -17,18 +19,18 @@ def barrier_handler(barrier, outcomes):
             raise
         outcomes.append("passed")
         return True
-    return handle
+
+    rig = make_engine(handle, concurrency=concurrency)
+    rig.send(range(parties))
+    rig.start()
+    assert wait_until(lambda: len(outcomes) == parties, timeout=10)
+    rig.stop()
+    return outcomes, rig
 
 
 def test_concurrency_overlaps_handlers(make_engine):
     """With concurrency 4, four handlers are inside at once: a 4-party barrier lets them all pass."""
-    barrier, outcomes = Barrier(4, timeout=5), []
-    rig = make_engine(barrier_handler(barrier, outcomes), concurrency=4)
-    rig.send(range(4))
-
-    rig.start()
-    assert wait_until(lambda: len(outcomes) == 4, timeout=10)
-    rig.stop()
+    outcomes, rig = run_at_barrier(make_engine, concurrency=4, parties=4, timeout=5)
 
     assert outcomes == ["passed"] * 4
     assert rig.engine.stats["succeeded"] == 4
@@ -37,13 +39,7 @@ def test_concurrency_overlaps_handlers(make_engine):
 
 def test_concurrency_one_handles_sequentially(make_engine):
     """With concurrency 1, a 2-party barrier never fills: handlers run one after another."""
-    barrier, outcomes = Barrier(2, timeout=0.5), []
-    rig = make_engine(barrier_handler(barrier, outcomes), concurrency=1)
-    rig.send(range(2))
-
-    rig.start()
-    assert wait_until(lambda: len(outcomes) == 2, timeout=10)
-    rig.stop()
+    outcomes, rig = run_at_barrier(make_engine, concurrency=1, parties=2, timeout=0.5)
 
     assert outcomes == ["broken", "broken"]
     assert rig.engine.stats["succeeded"] == 0
