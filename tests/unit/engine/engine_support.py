@@ -85,14 +85,21 @@ class EngineRig:
 
     def send(self, indexes: Any, group: Optional[str] = None, **fields: Any) -> None:
         """Send probe messages with these indexes (raw bodies), ten per SendMessageBatch."""
-        indexes = list(indexes)
-        for start in range(0, len(indexes), 10):
-            entries = [
-                dict(Id=str(index), MessageBody=self.body(index, group, **fields),
+        self.send_entries([(index, group) for index in indexes], **fields)
+
+    def send_interleaved(self, groups: str, per_group: int) -> None:
+        """Send `per_group` messages to each FIFO group, round-robin: A0, B0, A1, B1, ..."""
+        self.send_entries([(index, group) for index in range(per_group) for group in groups])
+
+    def send_entries(self, entries: list, **fields: Any) -> None:
+        """Send one probe message per (index, group) pair, in order, ten per SendMessageBatch."""
+        for start in range(0, len(entries), 10):
+            batch = [
+                dict(Id=str(position), MessageBody=self.body(index, group, **fields),
                      **(dict(MessageGroupId=group) if self.fifo else {}))
-                for index in indexes[start:start + 10]
+                for position, (index, group) in enumerate(entries[start:start + 10])
             ]
-            self.sqs.send_message_batch(QueueUrl=self.queue_url, Entries=entries)
+            self.sqs.send_message_batch(QueueUrl=self.queue_url, Entries=batch)
 
     def depth(self) -> int:
         """Messages still in the queue, visible or in flight."""
