@@ -1,0 +1,47 @@
+"""
+A daemon subprocess consumes what `graph.sns_producer` publishes through SNS into SQS.
+
+"""
+import pytest
+
+
+@pytest.mark.parametrize("concurrency", [None, "4"])
+def test_daemon_handles_each_published_message_once(broker, start_daemon, make_items, wait_for, concurrency):
+    """Fifty messages published to the topic are each handled exactly once, and SIGTERM exits 0."""
+    # Given fifty messages published through the producer to a topic the queue subscribes to
+    published = make_items("e2e", 50)
+    broker.publish_items(published)
+
+    # When a daemon consumes the queue
+    args = ["--sqs-queue-url", broker.queue_url]
+    if concurrency:
+        args += ["--concurrency", concurrency]
+    daemon = start_daemon(broker.endpoint_url, *args)
+    wait_for(lambda: len(daemon.handled()) >= len(published) or not daemon.alive(), timeout=30)
+    emptied = broker.wait_until_empty(timeout=10)
+    exit_code = daemon.stop(timeout=30)
+
+    # Then every message was handled exactly once, the queue is empty and the daemon exited cleanly
+    counts = start_daemon.counts()
+    print(f"\nconcurrency={concurrency or 1}: handled={len(counts)}/{len(published)}, "
+          f"duplicates={sum(counts.values()) - len(counts)}, exit code={exit_code}")
+    assert sorted(counts) == sorted(published), daemon.output()
+    assert set(counts.values()) == {1}
+    assert emptied
+    assert exit_code == 0, daemon.output()
+
+
+def test_daemon_without_queue_url_exits_2_naming_the_setting(moto_endpoint, start_daemon):
+    """A daemon with no queue URL fails fast with exit code 2, naming the config key and its env var."""
+    # Given no --sqs-queue-url and no FUNCTIONAL__SQS_CONSUMER__SQS_QUEUE_URL (the launcher drops it)
+    daemon = start_daemon(moto_endpoint)
+
+    # When it starts
+    exit_code = daemon.wait(timeout=30)
+
+    # Then it exits 2 and says what to set
+    stderr = daemon.stderr()
+    assert exit_code == 2, daemon.output()
+    assert "sqs_queue_url" in stderr
+    assert "FUNCTIONAL__SQS_CONSUMER__SQS_QUEUE_URL" in stderr
+    assert "Traceback" not in stderr
