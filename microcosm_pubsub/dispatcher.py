@@ -18,7 +18,7 @@ from microcosm_logging.decorators import logger
 from microcosm_pubsub.constants import PUBLISHED_KEY, TTL_KEY
 from microcosm_pubsub.errors import IgnoreMessage, SkipMessage, TTLExpired
 from microcosm_pubsub.message import SQSMessage
-from microcosm_pubsub.result import MessageHandlingResult, MessageHandlingResultType
+from microcosm_pubsub.result import MessageHandlingResult, MessageHandlingResultType, safe_log_extra
 from microcosm_pubsub.tracing import trace_incoming_message_process
 
 
@@ -30,7 +30,7 @@ class OpaqueContextLogger(LoggerAdapter):
         self.opaque = opaque
 
     def process(self, msg: Any, kwargs: Any) -> tuple[Any, Any]:
-        kwargs["extra"] = {**self.opaque.as_dict(), **(kwargs.get("extra") or {})}
+        kwargs["extra"] = safe_log_extra({**self.opaque.as_dict(), **(kwargs.get("extra") or {})})
         return msg, kwargs
 
 

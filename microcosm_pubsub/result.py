@@ -125,10 +125,7 @@ class MessageHandlingResult:
     def log(self, logger: Logger, opaque: Any) -> None:
         """One line per message: its media type, the opaque context and the result's details."""
         context = opaque.as_dict() if hasattr(opaque, "as_dict") else dict(opaque or {})
-        extra = {"media_type": self.media_type, **context, **self.extra}
-        safe_extra = {
-            (f"extra_{key}" if key in RESERVED_LOG_KEYS else key): value for key, value in extra.items()
-        }
+        safe_extra = safe_log_extra({"media_type": self.media_type, **context, **self.extra})
         reason = self.extra.get("reason")
         if not reason and self.exc_info and self.exc_info[1] is not None:
             reason = f"{type(self.exc_info[1]).__name__}: {self.exc_info[1]}"
@@ -155,6 +152,11 @@ class MessageHandlingResult:
         else:
             message.ack()
         return self
+
+
+def safe_log_extra(extra: dict) -> dict:
+    """`extra` for a log call, with keys that would collide with LogRecord attributes renamed."""
+    return {(f"extra_{key}" if key in RESERVED_LOG_KEYS else key): value for key, value in extra.items()}
 
 
 def _reason(error: Exception) -> dict:
