@@ -1,5 +1,5 @@
 """
-Bugs found while writing the core unit tests; each test states the contract and fails until fixed.
+A handler's own logger carries the message context without tripping over LogRecord's names.
 
 """
 import logging
