@@ -72,7 +72,7 @@ class Poller:
     def _room(self) -> int:
         """How many to ask for: a full batch when it fits, anything when workers are starving."""
         room = self.holdings.wait_for_room(self.batch_size, timeout=0.2)
-        if room >= self.batch_size or (room and not len(self.work)):
+        if room >= self.batch_size or (room and not self.work.has_startable()):
             return min(room, self.batch_size)
         return 0
 

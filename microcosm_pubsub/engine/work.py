@@ -81,6 +81,13 @@ class WorkQueue:
             self._condition.notify_all()
             return drained
 
+    def has_startable(self) -> bool:
+        """Whether a worker asking now would get a message (a FIFO backlog behind a busy group would not)."""
+        with self._condition:
+            if not self.fifo:
+                return self._size > 0
+            return any(group not in self._busy for group in self._groups)
+
     def __len__(self) -> int:
         with self._condition:
             return self._size
