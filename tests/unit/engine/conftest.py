@@ -61,7 +61,7 @@ def make_engine(engine_broker):
             name += ".fifo"
             attributes.update(FifoQueue="true", ContentBasedDeduplication="true")
         queue_url = engine_broker.create_queue(QueueName=name, Attributes=attributes)["QueueUrl"]
-        config = dict(sqs_consumer=dict(sqs_queue_url=queue_url, wait_seconds=0, **consumer_config))
+        config = dict(sqs_consumer=dict(dict(wait_seconds=0), sqs_queue_url=queue_url, **consumer_config))
         graph = create_object_graph("test", loader=load_from_dict(config))
         graph.use(*GRAPH_COMPONENTS)
         if wrap_client is not None:
