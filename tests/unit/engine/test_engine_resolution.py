@@ -41,6 +41,15 @@ class FailingDeletes:
         return sum(handles.count(self.victim) for handles in self.calls)
 
 
+def with_failing_deletes(times):
+    """A `wrap_client` spying on the client, its `delete_message_batch` a `FailingDeletes`."""
+    def wrap(client):
+        spied = spy(client)
+        spied.delete_message_batch.side_effect = FailingDeletes(client, times)
+        return spied
+    return wrap
+
+
 def drain(rig, count, timeout=15):
     """Start the engine, wait until `count` messages are handled and resolved, and stop it."""
     stats = rig.engine.stats
@@ -99,19 +108,12 @@ def test_pending_deletes_are_flushed_on_stop(make_engine, recording_handler):
 
 def test_failed_delete_entry_is_retried_with_its_receipt_handle(make_engine, recording_handler, handled):
     """A Failed entry in a successful DeleteMessageBatch answer is sent again, and its message deleted."""
-    stub = {}
-
-    def wrap(client):
-        spied = spy(client)
-        spied.delete_message_batch.side_effect = stub.setdefault("deletes", FailingDeletes(client, times=1))
-        return spied
-
-    rig = make_engine(recording_handler, wrap_client=wrap)
+    rig = make_engine(recording_handler, wrap_client=with_failing_deletes(times=1))
     rig.send(range(5))
 
     drain(rig, 5)
 
-    deletes = stub["deletes"]
+    deletes = rig.graph.sqs_consumer.sqs_client.delete_message_batch.side_effect
     assert deletes.attempts_on_victim() == 2
     assert deletes.victim in deletes.calls[-1]
     assert rig.engine.stats["deleted"] == 5
@@ -124,20 +126,13 @@ def test_delete_entry_that_keeps_failing_is_reported_and_nothing_else_lost(
     make_engine, recording_handler, handled, caplog,
 ):
     """An entry that fails every attempt is logged and counted; the other messages are deleted."""
-    stub = {}
-
-    def wrap(client):
-        spied = spy(client)
-        spied.delete_message_batch.side_effect = stub.setdefault("deletes", FailingDeletes(client, times=99))
-        return spied
-
-    rig = make_engine(recording_handler, wrap_client=wrap)
+    rig = make_engine(recording_handler, wrap_client=with_failing_deletes(times=99))
     rig.send(range(5))
 
     with caplog.at_level(logging.ERROR, logger="microcosm_pubsub.engine"):
         drain(rig, 5)
 
-    deletes = stub["deletes"]
+    deletes = rig.graph.sqs_consumer.sqs_client.delete_message_batch.side_effect
     assert deletes.attempts_on_victim() == rig.engine.resolver.max_attempts
     assert rig.engine.stats["resolve_failed"] == 1
     assert rig.engine.stats["deleted"] == 4
