@@ -43,7 +43,7 @@ class Poller:
         self.broker_reachable = True
         self.last_turn_at = monotonic()
         self._stopping = Event()
-        self._backoff = RetryBackoff(base_seconds=0.5, cap_seconds=20.0)
+        self._backoff = RetryBackoff(base_seconds=0.5, cap_seconds=5.0)
         self._idle = RetryBackoff(base_seconds=0.05, cap_seconds=1.0)
         self._thread = Thread(target=self._run, name="pubsub-poller", daemon=True)
 

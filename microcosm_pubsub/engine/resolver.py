@@ -48,7 +48,7 @@ class BatchResolver:
         self._visibility: dict[str, PendingAction] = {}
         self._condition = Condition()
         self._stopping = False
-        self._backoff = RetryBackoff(base_seconds=0.2, cap_seconds=10.0)
+        self._backoff = RetryBackoff(base_seconds=0.2, cap_seconds=5.0)
         self._thread = Thread(target=self._run, name="pubsub-resolver", daemon=True)
 
     def start(self) -> None:

@@ -11,7 +11,7 @@ from random import uniform
 class RetryBackoff:
     """Delays of up to base * 2^n seconds, capped, reset by a success."""
 
-    def __init__(self, base_seconds: float = 0.5, cap_seconds: float = 20.0):
+    def __init__(self, base_seconds: float = 0.5, cap_seconds: float = 5.0):
         self.base_seconds = base_seconds
         self.cap_seconds = cap_seconds
         self.failures = 0
