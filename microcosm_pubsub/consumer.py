@@ -123,7 +123,9 @@ def configure_sqs_client(graph: Any) -> Any:
         graph,
         "sqs_consumer",
         pool_size=int(config.concurrency) + 4,
+        connect_timeout=config.connect_timeout,
         read_timeout=max(60, int(config.wait_seconds) + 10),
+        max_attempts=config.max_attempts,
     )
 
 
@@ -158,6 +160,10 @@ def choose_sqs_client(graph: Any) -> Any:
     endpoint_url=None,
     profile_name=None,
     region_name=None,
+    # seconds to wait for a connection; short, so an unreachable broker is noticed and backed off
+    connect_timeout=typed(int, default_value=5),
+    # attempts per SQS call (botocore "standard" retries: throttling, 5xx, connection errors)
+    max_attempts=typed(int, default_value=3),
     # class name of the retry backoff policy (see microcosm_pubsub.backoff)
     backoff_policy="NaiveBackoffPolicy",
     # messages per ReceiveMessage call (SQS allows at most 10)
