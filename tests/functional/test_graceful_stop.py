@@ -1,0 +1,94 @@
+"""
+SIGTERM stops a daemon in order: nothing lost, nothing handled twice; a second signal stops it fast.
+
+"""
+import re
+import signal
+from time import monotonic
+
+
+SHUTDOWN_TIMEOUT = 10
+LONG_VISIBILITY_TIMEOUT = 120
+
+
+def mid_run(daemon) -> bool:
+    """Whether the daemon has handled 50 messages and has handlers running now."""
+    handled = len(daemon.handled())
+    return handled >= 50 and len(daemon.handled("started")) > handled
+
+
+def test_sigterm_mid_run_loses_nothing_and_duplicates_nothing(make_broker, start_daemon, make_items, wait_for):
+    """SIGTERM after ~50 of 200 messages exits 0 in time; a second daemon drains the rest, each handled once."""
+    # Given 200 messages on a queue with a long visibility timeout (a message the first daemon kept
+    # would not come back in this test), and a daemon whose handler takes ~20 ms, four at a time
+    broker = make_broker(VisibilityTimeout=str(LONG_VISIBILITY_TIMEOUT))
+    published = make_items("stop", 200)
+    broker.publish_items(published)
+    args = ("--sqs-queue-url", broker.queue_url, "--concurrency", "4", "--shutdown-timeout", str(SHUTDOWN_TIMEOUT))
+    env = {"FUNCTIONAL_HANDLER_SLEEP_SECONDS": "0.02"}
+    first = start_daemon(broker.endpoint_url, *args, env=env)
+
+    # When it gets SIGTERM mid-run: after 50 were handled, while handlers are running
+    assert wait_for(lambda: mid_run(first) or not first.alive(), timeout=30, interval=0.01), first.output()
+    stopped_at = monotonic()
+    first.signal(signal.SIGTERM)
+    exit_code = first.wait(timeout=SHUTDOWN_TIMEOUT + 10)
+    exit_seconds = monotonic() - stopped_at
+    handled_by_first = len(first.handled())
+    released = re.search(r"returning (\d+) unstarted messages", first.stdout())
+
+    # and a second daemon drains what is left (the first returned its unstarted messages at once)
+    second = start_daemon(broker.endpoint_url, *args, env=env)
+    wait_for(lambda: sum(start_daemon.counts().values()) >= len(published) or not second.alive(), timeout=20)
+    emptied = broker.wait_until_empty(timeout=5)
+    second_exit_code = second.stop(timeout=30)
+
+    # Then the first exited 0 within the shutdown timeout, and no message was lost or handled twice
+    counts = start_daemon.counts()
+    lost = set(published) - set(counts)
+    duplicates = sum(counts.values()) - len(counts)
+    print(f"\nSIGTERM stop: first daemon handled {handled_by_first}, released "
+          f"{released.group(1) if released else '?'} unstarted, exited {exit_code} in {exit_seconds:.2f}s; "
+          f"lost={len(lost)}, duplicates={duplicates}")
+    assert exit_code == 0, first.output()
+    assert exit_seconds < SHUTDOWN_TIMEOUT
+    assert 50 <= handled_by_first < len(published)
+    assert not lost
+    assert duplicates == 0, [item for item, count in counts.items() if count > 1]
+    assert emptied
+    assert second_exit_code == 0, second.output()
+
+
+def test_second_sigterm_stops_fast_and_releases_the_running_message(make_broker, start_daemon, make_items, wait_for):
+    """A second SIGTERM stops a daemon whose handler sleeps 10 s well before then; a later daemon handles it."""
+    # Given a daemon (30 s shutdown timeout) running a handler that takes 10 s, on a queue whose
+    # visibility timeout outlasts the test
+    broker = make_broker(VisibilityTimeout=str(LONG_VISIBILITY_TIMEOUT))
+    [slow] = make_items("slow", 1)
+    broker.publish_items([slow], behaviour="slow")
+    first = start_daemon(broker.endpoint_url, "--sqs-queue-url", broker.queue_url, "--shutdown-timeout", "30",
+                         env={"FUNCTIONAL_SLOW_SECONDS": "10"})
+    assert wait_for(lambda: first.handled("started") or not first.alive(), timeout=30), first.output()
+
+    # When it gets SIGTERM, starts waiting for the handler, then gets a second SIGTERM
+    stopped_at = monotonic()
+    first.signal(signal.SIGTERM)
+    assert wait_for(lambda: "waiting up to" in first.stdout() or not first.alive(), timeout=10), first.output()
+    second_signal_at = monotonic()
+    first.signal(signal.SIGTERM)
+    exit_code = first.wait(timeout=15)
+    exited_at = monotonic()
+
+    # Then it exited well before the handler's 10 s
+    print(f"\nsecond SIGTERM: exit code {exit_code}, {exited_at - stopped_at:.2f}s after the first signal, "
+          f"{exited_at - second_signal_at:.2f}s after the second")
+    assert exit_code is not None, first.output()
+    assert exited_at - stopped_at < 6, first.output()
+    assert not first.handled()
+
+    # and a later daemon handles the released message (no 30 s visibility timeout to wait out)
+    later = start_daemon(broker.endpoint_url, "--sqs-queue-url", broker.queue_url)
+    assert wait_for(lambda: later.handled() or not later.alive(), timeout=10), later.output()
+    assert broker.wait_until_empty(timeout=10)
+    assert later.stop(timeout=30) == 0
+    assert start_daemon.counts() == {slow: 1}
