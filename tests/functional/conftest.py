@@ -241,6 +241,11 @@ class Daemon:
         fields = stat[stat.rindex(")") + 2:].split()
         return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
 
+    def mid_run(self, handled_at_least: int) -> bool:
+        """Whether it has handled `handled_at_least` messages and has handlers running right now."""
+        handled = len(self.handled())
+        return handled >= handled_at_least and len(self.handled("started")) > handled
+
     def wait_until_consuming(self, timeout: float = 20) -> bool:
         """Whether the engine logged that it is consuming within `timeout` (False if it died)."""
         return bool(poll_until(lambda: "consuming " in self.stdout() or not self.alive(), timeout)) and self.alive()
@@ -280,6 +285,11 @@ class DaemonLauncher:
     def counts(self, marker: str = "handled") -> Counter:
         """How many times each item was recorded with `marker`, across every daemon of the test."""
         return Counter(item for item, _, mark, _ in read_records(self.record_file) if mark == marker)
+
+    def tally(self, published: list[str]) -> tuple[set, int]:
+        """(published items never handled, handlings beyond the first) across every daemon of the test."""
+        counts = self.counts()
+        return set(published) - set(counts), sum(counts.values()) - len(counts)
 
     def kill_all(self) -> None:
         for daemon in self.started:

@@ -21,11 +21,7 @@ def test_kill_9_mid_run_loses_nothing_and_bounds_duplicates(make_broker, start_d
     first = start_daemon(broker.endpoint_url, *args, env=env)
 
     # When it is killed with SIGKILL while handlers run, after about 50 were handled
-    def mid_run() -> bool:
-        handled = len(first.handled())
-        return handled >= 50 and len(first.handled("started")) > handled
-
-    assert wait_for(lambda: mid_run() or not first.alive(), timeout=30, interval=0.01), first.output()
+    assert wait_for(lambda: first.mid_run(50) or not first.alive(), timeout=30, interval=0.01), first.output()
     first.signal(signal.SIGKILL)
     assert first.wait(timeout=10) == -signal.SIGKILL
     handled_by_first = len(first.handled())
@@ -39,9 +35,7 @@ def test_kill_9_mid_run_loses_nothing_and_bounds_duplicates(make_broker, start_d
     exit_code = second.stop(timeout=30)
 
     # Then nothing was lost, and duplicates are bounded by what can be in flight (workers + prefetch)
-    counts = start_daemon.counts()
-    lost = set(published) - set(counts)
-    duplicates = sum(counts.values()) - len(counts)
+    lost, duplicates = start_daemon.tally(published)
     print(f"\nkill -9: first daemon handled {handled_by_first}; second drained the rest in {drained_seconds:.2f}s; "
           f"lost={len(lost)}, duplicates={duplicates} (bound {2 * CONCURRENCY + 10})")
     assert not lost, sorted(lost)
