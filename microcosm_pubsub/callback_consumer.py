@@ -13,8 +13,38 @@ from importlib import import_module
 from inspect import isclass, signature
 from json import loads
 from sys import stderr
-from typing import Any, Callable
+from typing import Any, Callable, Optional
 
+
+
+def _callback_envelope_class() -> type:
+    """`CallbackSQSEnvelope`, defined on first use so that `pubsub --help` imports nothing else."""
+    from microcosm_pubsub.codecs import DEFAULT_MEDIA_TYPE
+    from microcosm_pubsub.envelope import CodecSQSEnvelope
+
+    class CallbackSQSEnvelope(CodecSQSEnvelope):
+        """
+        Decode with a schema when one is registered; otherwise hand the callback the body as is.
+
+        A callback receives every message of its queue: a media type without a schema gives the
+        JSON body's fields (`opaqueData` as `opaque_data`), a body without `mediaType` is
+        `application/json`.
+
+        """
+
+        def parse_media_type_and_content(self, message: Any) -> tuple[Optional[str], Optional[dict]]:
+            document = loads(message) if isinstance(message, (str, bytes)) else message
+            if isinstance(document, dict) and not isinstance(document.get("mediaType"), str):
+                document = {**document, "mediaType": DEFAULT_MEDIA_TYPE}
+            media_type, content = super().parse_media_type_and_content(document)
+            if content is None and isinstance(document, dict):
+                content = {RAW_KEYS.get(key, key): value for key, value in document.items()}
+            return media_type, content
+
+    return CallbackSQSEnvelope
+
+
+RAW_KEYS = {"mediaType": "media_type", "opaqueData": "opaque_data"}
 
 
 class CallbackLoadError(Exception):
@@ -134,6 +164,7 @@ def make_callback_daemon(target: Any, args: Namespace, file_config: dict, queue_
     from microcosm_pubsub.daemon import ConsumerDaemon
     from microcosm_pubsub.registry import CATCH_ALL
 
+    envelope = _callback_envelope_class()
     aws = {key: value for key, value in dict(
         endpoint_url=args.endpoint_url, region_name=args.region, profile_name=args.profile,
     ).items() if value}
@@ -146,6 +177,7 @@ def make_callback_daemon(target: Any, args: Namespace, file_config: dict, queue_
             config = {section: dict(values) if isinstance(values, dict) else values
                       for section, values in file_config.items()}
             config.setdefault("consumer_config", {})
+            config.setdefault("sqs_envelope", {}).setdefault("strategy_name", envelope.__name__)
             consumer = config.setdefault("sqs_consumer", {})
             consumer.update(sqs_queue_url=queue_url, **aws)
             if args.concurrency:
