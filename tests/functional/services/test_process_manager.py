@@ -1,0 +1,79 @@
+"""`--processes N`: workers sharing one queue, a killed worker respawned, SIGTERM draining them all."""
+import os
+import signal
+import sys
+
+from svc_support import svc_poll
+
+
+def children_of(pid: int) -> set[int]:
+    """The live child pids of `pid` (Linux /proc)."""
+    found = set()
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as stat:
+                fields = stat.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid and fields[0] != "Z":
+            found.add(int(entry))
+    return found
+
+
+def send_jobs(broker, queue_url, start, count, seconds=0.2):
+    for index in range(start, start + count):
+        broker.send(queue_url, {"mediaType": "application/vnd.example.job", "index": index, "seconds": seconds})
+
+
+def test_three_processes_share_a_queue_respawn_and_drain(svc_broker, svc_consume, tmp_path):
+    """Three workers all handle messages; a SIGKILLed one is replaced; SIGTERM drains every worker and exits 0."""
+    queue_url = svc_broker.queue()
+    config = tmp_path / "workers.toml"
+    config.write_text("[sqs_consumer]\nlimit = 1\nwait_seconds = 1\n")
+    send_jobs(svc_broker, queue_url, 0, 24)
+    manager = svc_consume("--callback", "svc_callbacks:slow", "--sqs-queue-url", queue_url,
+                          "--processes", "3", "--config", str(config))
+
+    finished = manager.wait_events("finished", 24, timeout=40)
+    first_pids = {event["pid"] for event in finished}
+    assert len(first_pids) == 3, finished
+    assert svc_poll(lambda: children_of(manager.pid) == first_pids, 10)
+
+    victim = sorted(first_pids)[0]
+    os.kill(victim, signal.SIGKILL)
+    respawned = svc_poll(lambda: (lambda pids: len(pids) == 3 and victim not in pids and pids)(
+        children_of(manager.pid)), 20)
+    assert respawned, manager.log()
+    newcomer = (respawned - first_pids).pop()
+    assert "died with exit code -9" in manager.log()
+
+    send_jobs(svc_broker, queue_url, 100, 12, seconds=0.3)
+    assert svc_poll(lambda: any(event["pid"] == newcomer for event in manager.events("finished")), 30), manager.log()
+    assert svc_poll(lambda: len(manager.events("started")) > len(manager.events("finished")), 20)
+
+    manager.signal(signal.SIGTERM)
+    assert manager.wait(40) == 0, manager.log()
+    started = {event["message_id"] for event in manager.events("started")}
+    done = {event["message_id"] for event in manager.events("finished")}
+    assert started == done
+    assert svc_poll(lambda: not any(os.path.exists(f"/proc/{pid}") for pid in respawned), 5)
+
+
+def test_manager_gives_up_when_workers_keep_failing(svc_spawn):
+    """Workers that keep crashing are logged with their error and restarted, then the manager exits 1."""
+    script = (
+        "import sys\n"
+        "from microcosm_pubsub.service import ServiceManager\n"
+        "class Broken:\n"
+        "    def start(self):\n"
+        "        raise RuntimeError('broken worker start')\n"
+        "sys.exit(ServiceManager(Broken, process_count=2, max_restarts=3, backoff_base_seconds=0.01).run())\n"
+    )
+    child = svc_spawn([sys.executable, "-c", script])
+
+    assert child.wait(30) == 1
+    log = child.log()
+    assert "RuntimeError: broken worker start" in log
+    assert "restarting in" in log and "giving up" in log
