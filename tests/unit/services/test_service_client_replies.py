@@ -1,0 +1,172 @@
+"""`ServiceClient` on in-process moto: publishing requests, matching replies, timeouts and its reply queue."""
+import json
+from threading import Event, Thread
+from time import monotonic
+
+import pytest
+from microcosm.api import create_object_graph
+from microcosm.loaders import load_from_dict
+
+from microcosm_pubsub.errors import ConfigurationError, RemoteError, ServiceTimeout
+from microcosm_pubsub.service import ServiceClient
+from microcosm_pubsub.testing.moto_server import serialised_moto_sqs
+
+
+@pytest.fixture
+def client_graph(core_broker):
+    """A graph whose `service_client` publishes to the core broker's topic (its queue is the "service")."""
+    with serialised_moto_sqs():
+        graph = create_object_graph("client", loader=load_from_dict(
+            sns_topic_arns=dict(default=core_broker.topic_arn),
+            service_client=dict(reply_queue_prefix="unit-reply"),
+        ))
+        graph.use("service_client")
+        graph.lock()
+        yield graph
+        graph.service_client.close()
+
+
+class Responder:
+    """A stand-in service: reads requests from the broker's queue and answers through `answer(request)`."""
+
+    def __init__(self, broker, answer, expected=1):
+        self.broker = broker
+        self.answer = answer
+        self.expected = expected
+        self.requests = []
+        self.done = Event()
+        self.thread = Thread(target=self.run, daemon=True)
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc_info):
+        self.done.set()
+        self.thread.join(10)
+
+    def run(self):
+        pending = []
+        while not self.done.is_set():
+            pending.extend(self.broker.published())
+            if len(pending) >= self.expected:
+                self.requests.extend(pending)
+                for body in self.answer(pending):
+                    self.broker.sqs.send_message(QueueUrl=pending[0]["replyTo"], MessageBody=body)
+                pending = []
+            self.done.wait(0.02)
+
+
+def replies_for(requests, **fields):
+    return [json.dumps(dict(requestId=request["requestId"], **fields)) for request in requests]
+
+
+def test_call_publishes_a_request_and_returns_the_result(client_graph, core_broker):
+    """The request carries id, reply queue, service, method and kwargs; the matching reply's result is returned."""
+    with Responder(core_broker, lambda requests: replies_for(requests, result=requests[0]["kwargs"]["words"])) as responder:
+        assert client_graph.service_client.call("echo", "echo", timeout=10, words=["a", "b"]) == ["a", "b"]
+
+    request = responder.requests[0]
+    assert request["mediaType"] == "application/vnd.globality.pubsub._.request.echo.echo"
+    assert (request["service"], request["method"], request["kwargs"]) == ("echo", "echo", {"words": ["a", "b"]})
+    assert request["replyTo"] == client_graph.service_client.reply_queue_url
+    assert "unit-reply-" in request["replyTo"]
+
+
+def test_unknown_late_and_garbage_replies_are_dropped(client_graph, core_broker):
+    """Only the reply whose request id matches is returned; other bodies in the reply queue are discarded."""
+    def answer(requests):
+        return ["not json", json.dumps(dict(requestId="someone-else", result=1)), *replies_for(requests, result=2)]
+
+    with Responder(core_broker, answer):
+        assert client_graph.service_client.call("echo", "ping", timeout=10) == 2
+
+
+def test_concurrent_calls_each_get_their_own_reply(client_graph, core_broker):
+    """Two threads sharing the client get their own results even when the replies arrive in reverse order."""
+    def answer(requests):
+        return [json.dumps(dict(requestId=request["requestId"], result=request["kwargs"]["n"]))
+                for request in reversed(requests)]
+
+    results = {}
+
+    def call(n):
+        results[n] = client_graph.service_client.call("echo", "number", timeout=10, n=n)
+
+    client_graph.service_client.ensure_reply_queue()
+    with Responder(core_broker, answer, expected=2):
+        threads = [Thread(target=call, args=(n,)) for n in (1, 2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(15)
+    assert results == {1: 1, 2: 2}
+
+
+def test_remote_errors_are_raised_with_type_and_message(client_graph, core_broker):
+    """An error reply raises `RemoteError` carrying the remote type name and message."""
+    error = dict(type="NotImplementedError", message="I was never created")
+    with Responder(core_broker, lambda requests: replies_for(requests, error=error)):
+        with pytest.raises(RemoteError) as raised:
+            client_graph.service_client.call("echo", "fail", timeout=10)
+    assert (raised.value.remote_type, raised.value.remote_message) == ("NotImplementedError", "I was never created")
+    assert str(raised.value) == "NotImplementedError: I was never created"
+
+
+def test_no_reply_raises_service_timeout(client_graph):
+    """Without a reply, `call` raises `ServiceTimeout`, a `TimeoutError`, once the timeout passes."""
+    started = monotonic()
+    with pytest.raises(ServiceTimeout, match="no reply from service echo to ping within 1s"):
+        client_graph.service_client.call("echo", "ping", timeout=1)
+    assert 1 <= monotonic() - started < 3
+    assert issubclass(ServiceTimeout, TimeoutError)
+
+
+def test_close_removes_the_reply_queue(client_graph, core_broker):
+    """The reply queue is created on first use and deleted by `close()`; a later call makes a new one."""
+    client = client_graph.service_client
+    assert client.reply_queue_url is None
+    first = client.ensure_reply_queue()
+    assert core_broker.sqs.list_queues(QueueNamePrefix="unit-reply")["QueueUrls"] == [first]
+
+    client.close()
+    client.close()
+    assert client.reply_queue_url is None
+    assert core_broker.sqs.list_queues(QueueNamePrefix="unit-reply").get("QueueUrls", []) == []
+    assert client.ensure_reply_queue() != first
+
+
+def test_a_wildcard_mapping_routes_every_method_of_a_service(core_broker):
+    """`sns_topic_arns.mappings` for `...request.<service>.*` routes all that service's methods to its topic."""
+    echo_topic = core_broker.create_topic("echo-requests")
+    echo_queue = core_broker.create_queue("echo-requests")
+    core_broker.subscribe(echo_topic, echo_queue)
+    with serialised_moto_sqs():
+        graph = create_object_graph("client", loader=load_from_dict(sns_topic_arns=dict(
+            mappings={"application/vnd.globality.pubsub._.request.echo.*": echo_topic},
+        )))
+        graph.use("service_client")
+        graph.lock()
+        with graph.service_client as client:
+            with pytest.raises(ServiceTimeout):
+                client.call("echo", "ping", timeout=0.2)
+    assert [request["method"] for request in core_broker.published(echo_queue)] == ["ping"]
+
+
+def test_skipped_publishing_is_a_configuration_error(core_broker):
+    """With `sns_producer.skip` on, nothing could ever answer, so `call` says so at once."""
+    graph = create_object_graph("client", loader=load_from_dict(
+        sns_topic_arns=dict(default=core_broker.topic_arn), sns_producer=dict(skip=True),
+    ))
+    graph.use("service_client")
+    with pytest.raises(ConfigurationError, match="sns_producer.skip"):
+        graph.service_client.call("echo", "ping", timeout=5)
+    graph.service_client.close()
+
+
+def test_testing_graphs_get_a_mock_reply_client():
+    """In a testing graph the component resolves by name and never touches AWS."""
+    graph = create_object_graph("client", testing=True)
+    graph.use("service_client")
+    assert isinstance(graph.service_client, ServiceClient)
+    assert type(graph.service_client.sqs_client).__name__ == "MagicMock"
