@@ -4,7 +4,7 @@ holds back only its own group.
 
 """
 from collections import Counter
-from threading import Barrier, Lock
+from threading import Barrier, Event, Lock
 
 from engine_support import wait_until
 
@@ -97,3 +97,27 @@ def test_fifo_failure_holds_back_only_its_group(make_engine):
     assert set(watch.most_at_once.values()) == {1}
     assert rig.engine.stats["failed"] == 1
     assert rig.depth() == 0
+
+
+def test_fifo_idle_worker_receives_other_groups_while_one_group_is_backlogged(make_engine, handled):
+    """A FIFO group's received backlog must not keep an idle worker from another group's message."""
+    other_group_handled = Event()
+    head_saw_other_group = []
+
+    def handle(content):
+        if content["group"] == "B":
+            other_group_handled.set()
+        elif content["index"] == 0:
+            head_saw_other_group.append(other_group_handled.wait(3))
+        handled.add(content)
+        return True
+
+    rig = make_engine(handle, concurrency=2, fifo=True)
+    rig.send(range(10), group="A")
+    rig.send([0], group="B")
+
+    rig.start()
+    assert wait_until(lambda: len(handled) == 11, timeout=15)
+    rig.stop()
+
+    assert head_saw_other_group == [True]

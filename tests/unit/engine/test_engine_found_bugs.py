@@ -2,32 +2,28 @@
 Engine bugs found by the behaviour tests; each test fails until its bug is fixed.
 
 """
-from threading import Event
+from json import loads
 
-from engine_support import wait_until
+from microcosm_pubsub.errors import HaltConsumer
 
 
-def test_fifo_idle_worker_receives_other_groups_while_one_group_is_backlogged(make_engine, handled):
-    """A FIFO group's received backlog must not keep an idle worker from another group's message."""
-    other_group_handled = Event()
-    head_saw_other_group = []
-
+def test_halt_consumer_starts_no_further_message(make_engine, handled):
+    """After a handler raises HaltConsumer, no prefetched message starts: they go back to the queue."""
     def handle(content):
-        if content["group"] == "B":
-            other_group_handled.set()
-        elif content["index"] == 0:
-            head_saw_other_group.append(other_group_handled.wait(3))
         handled.add(content)
+        if content["index"] == 0:
+            raise HaltConsumer(exit_code=3, reason="cannot go on")
         return True
 
-    rig = make_engine(handle, concurrency=2, fifo=True)
-    rig.send(range(10), group="A")
-    rig.send([0], group="B")
+    rig = make_engine(handle, concurrency=1)
+    rig.send(range(5))
 
     rig.start()
-    assert wait_until(lambda: len(handled) == 11, timeout=15)
-    rig.stop()
+    assert rig.join() == 3
 
-    # A0 holds group A; A1..A9 wait behind it and one worker is idle, with room for 2 more
-    # messages under the in-flight cap, so B0 should be received and handled meanwhile.
-    assert head_saw_other_group == [True]
+    # messages 1-4 were received with message 0 but never started when it halted: the graceful
+    # stop should return them (visibility 0), not handle them after the halt
+    assert handled.indexes() == [0]
+    assert rig.engine.stats["released"] == 4
+    returned = rig.sqs.receive_message(QueueUrl=rig.queue_url, MaxNumberOfMessages=10).get("Messages", [])
+    assert sorted(loads(raw["Body"])["index"] for raw in returned) == [1, 2, 3, 4]
