@@ -64,7 +64,8 @@ def demo():
 
     from microcosm_pubsub.testing.moto_server import moto_server
 
-    for key, value in dict(AWS_ACCESS_KEY_ID="demo", AWS_SECRET_ACCESS_KEY="demo", AWS_DEFAULT_REGION="us-east-1").items():
+    demo_settings = dict(AWS_ACCESS_KEY_ID="demo", AWS_SECRET_ACCESS_KEY="demo", AWS_DEFAULT_REGION="us-east-1")
+    for key, value in demo_settings.items():
         os.environ.setdefault(key, value)
     with moto_server() as endpoint_url:
         os.environ["AWS_ENDPOINT_URL"] = endpoint_url

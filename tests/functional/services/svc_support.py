@@ -3,7 +3,6 @@ Helpers for the service tests: polling with a deadline, the `pubsub` command, mo
 
 """
 import json
-import os
 import shutil
 import signal
 import subprocess

@@ -30,7 +30,7 @@ def test_pubsub_systemd_unit_prints_the_shipped_unit():
 
 
 def test_unit_declares_notify_restart_and_the_consume_command():
-    """The unit has [Unit]/[Service]/[Install], Type=notify, Restart=on-failure and runs `pubsub consume --config <dir>/%i.toml`."""
+    """The unit has its sections, Type=notify, Restart=on-failure, and runs `pubsub consume --config <dir>/%i.toml`."""
     unit = parse_unit(unit_text())
 
     assert {"Unit", "Service", "Install"} <= set(unit.sections())
@@ -85,7 +85,7 @@ def receive_until(sock, wanted: str, timeout: float) -> list[str]:
 
 
 def test_sd_notify_ready_watchdog_stopping(svc_broker, svc_consume, notify_socket):
-    """A consumer under NOTIFY_SOCKET sends READY=1, WATCHDOG=1 pings (WATCHDOG_USEC set), then STOPPING=1 on SIGTERM."""
+    """Under NOTIFY_SOCKET a consumer sends READY=1, WATCHDOG=1 pings (WATCHDOG_USEC set), STOPPING=1 on SIGTERM."""
     sock, path = notify_socket
     queue_url = svc_broker.queue()
     child = svc_consume("--callback", "svc_callbacks:record", "--sqs-queue-url", queue_url,

@@ -25,9 +25,9 @@ def parse(envelope, body, sns=False):
 
 def test_known_media_types_are_decoded_by_their_schema(envelope):
     """A media type with a schema decodes as usual (unknown fields dropped)."""
-    message = parse(envelope, {"mediaType": "application/vnd.globality.pubsub._.created.order",
-                               "uri": "http://orders/1", "extra": 1}, sns=True)
-    assert message.content == {"media_type": "application/vnd.globality.pubsub._.created.order", "uri": "http://orders/1"}
+    media_type = "application/vnd.globality.pubsub._.created.order"
+    message = parse(envelope, {"mediaType": media_type, "uri": "http://orders/1", "extra": 1}, sns=True)
+    assert message.content == {"media_type": media_type, "uri": "http://orders/1"}
     assert message.topic_arn == "arn:aws:sns:us-east-1:1:t"
 
 

@@ -63,7 +63,10 @@ def replies_for(requests, **fields):
 
 def test_call_publishes_a_request_and_returns_the_result(client_graph, core_broker):
     """The request carries id, reply queue, service, method and kwargs; the matching reply's result is returned."""
-    with Responder(core_broker, lambda requests: replies_for(requests, result=requests[0]["kwargs"]["words"])) as responder:
+    def answer(requests):
+        return replies_for(requests, result=requests[0]["kwargs"]["words"])
+
+    with Responder(core_broker, answer) as responder:
         assert client_graph.service_client.call("echo", "echo", timeout=10, words=["a", "b"]) == ["a", "b"]
 
     request = responder.requests[0]

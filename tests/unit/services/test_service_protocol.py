@@ -56,7 +56,8 @@ def test_request_schema_round_trip():
         "replyTo": "https://sqs/reply", "service": "echo", "method": "echo", "kwargs": {"words": ["a", "b"]},
     }
     content = codec.decode(wire)
-    assert (content["request_id"], content["reply_to"], content["kwargs"]) == ("r-1", "https://sqs/reply", {"words": ["a", "b"]})
+    assert content["request_id"] == "r-1" and content["reply_to"] == "https://sqs/reply"
+    assert content["kwargs"] == {"words": ["a", "b"]}
 
 
 def test_request_schema_requires_the_reply_address():

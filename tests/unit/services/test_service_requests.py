@@ -90,7 +90,7 @@ def test_the_message_comes_first(calculator):
     ("thing", {}, "TypeError", "not JSON"),
 ])
 def test_errors_are_sent_back(calculator, method, kwargs, error_type, text):
-    """An exception (or an unknown method, bad arguments, a non-JSON result) is replied as an error; the request is done."""
+    """An exception, unknown method, bad arguments or non-JSON result is replied as an error; the request is done."""
     result, replies = handle(calculator, request(method, **kwargs))
 
     assert result.result == MessageHandlingResultType.SUCCEEDED
