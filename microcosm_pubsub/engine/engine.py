@@ -69,6 +69,7 @@ class ConsumeEngine:
             self.concurrency, self.work, self.holdings,
             handle=self.handle, settle=self.settle, release=self.release,
             stats=self.stats, logger=self.logger,
+            may_start=lambda: not self._stop_requested.is_set(),
         )
         self.heartbeat = VisibilityHeartbeat(
             self.holdings, self.resolver.change_visibility,
@@ -166,8 +167,9 @@ class ConsumeEngine:
         self._notify(self.on_stopping)
         self.logger.info("stopping (1/5): no more receives")
         self.poller.stop()
-        self.poller.join(self.consumer.wait_seconds + 5)
         unstarted = self.work.drain()
+        self.poller.join(self.consumer.wait_seconds + 5)
+        unstarted += self.work.drain()
         self.logger.info(f"stopping (2/5): returning {len(unstarted)} unstarted messages to the queue")
         self.release(unstarted)
         self.workers.stop()

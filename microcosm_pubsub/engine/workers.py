@@ -6,7 +6,7 @@ result to the resolver. `concurrency` workers run at once; with 1, handling is s
 
 """
 from logging import Logger
-from threading import Thread
+from threading import Event, Thread
 from typing import Any, Callable
 
 from microcosm_pubsub.engine.holdings import Holdings
@@ -29,15 +29,17 @@ class Workers:
         release: Callable[[list], None],
         stats: EngineStats,
         logger: Logger,
+        may_start: Callable[[], bool] = lambda: True,
     ):
         self.work = work
+        self.may_start = may_start
         self.holdings = holdings
         self.handle = handle
         self.settle = settle
         self.release = release
         self.stats = stats
         self.logger = logger
-        self._stopping = False
+        self._stopping = Event()
         self._threads = [
             Thread(target=self._run, name=f"pubsub-worker-{index}", daemon=True) for index in range(count)
         ]
@@ -48,7 +50,7 @@ class Workers:
 
     def stop(self) -> None:
         """Let workers exit once the work queue is empty (running handlers finish first)."""
-        self._stopping = True
+        self._stopping.set()
 
     def join(self, timeout: float) -> bool:
         for thread in self._threads:
@@ -57,12 +59,15 @@ class Workers:
 
     def _run(self) -> None:
         while True:
-            message = self.work.get(timeout=0.2)
-            if message is None:
-                if self._stopping:
+            if not self.may_start():
+                if self._stopping.wait(0.2):
                     return
                 continue
-            self._work_on(message)
+            message = self.work.get(timeout=0.2)
+            if message is not None:
+                self._work_on(message)
+            elif self._stopping.is_set():
+                return
 
     def _work_on(self, message: SQSMessage) -> None:
         self.holdings.mark_started(message)

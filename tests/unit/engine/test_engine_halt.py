@@ -1,5 +1,5 @@
 """
-Engine bugs found by the behaviour tests; each test fails until its bug is fixed.
+A halt stops the engine from starting anything more: the rest goes back to the queue.
 
 """
 from json import loads
