@@ -10,13 +10,21 @@ non-zero rather than looping forever.
 """
 from logging import Logger, getLogger
 from multiprocessing import get_context
-from signal import SIGINT, SIGTERM, signal
+from signal import SIG_DFL, SIGINT, SIGTERM, signal
 from time import monotonic, sleep
 from typing import Any, Callable, Optional
 
 
 def _run_worker(factory: Callable[[], Any]) -> None:
-    """Child process body: build the daemon and run it (it exits with its own code)."""
+    """
+    Child process body: build the daemon and run it (it exits with its own code).
+
+    The fork copied the manager's signal handlers, which would make a worker ignore SIGTERM until
+    its engine installs its own; until then (nothing is in flight yet) SIGTERM/SIGINT just end it.
+
+    """
+    signal(SIGTERM, SIG_DFL)
+    signal(SIGINT, SIG_DFL)
     factory().start()
 
 

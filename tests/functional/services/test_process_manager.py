@@ -77,3 +77,23 @@ def test_manager_gives_up_when_workers_keep_failing(svc_spawn):
     log = child.log()
     assert "RuntimeError: broken worker start" in log
     assert "restarting in" in log and "giving up" in log
+
+
+def test_sigterm_stops_a_worker_that_is_still_starting(svc_spawn, tmp_path):
+    """A worker not yet consuming (still building its graph) ends at once on SIGTERM instead of ignoring it."""
+    ready = tmp_path / "worker.pid"
+    script = (
+        "import os, sys, time\n"
+        "from microcosm_pubsub.service import ServiceManager\n"
+        "class SlowStart:\n"
+        "    def start(self):\n"
+        f"        open({str(ready)!r}, 'w').write(str(os.getpid()))\n"
+        "        time.sleep(120)\n"
+        "sys.exit(ServiceManager(SlowStart, process_count=1, shutdown_timeout=60).run())\n"
+    )
+    manager = svc_spawn([sys.executable, "-c", script])
+    assert svc_poll(lambda: ready.exists() and ready.read_text(), 20)
+
+    manager.signal(signal.SIGTERM)
+    assert manager.wait(15) == 0, manager.log()
+    assert "did not stop in time" not in manager.log()
