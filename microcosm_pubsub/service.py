@@ -109,6 +109,7 @@ class PubSubService(ConsumerDaemon):
 
     @property
     def service_name(self) -> str:
+        """The name callers use: the daemon's `name`, as `name_for` spells it."""
         return service_name_for(self.name)
 
     @property
@@ -120,6 +121,7 @@ class PubSubService(ConsumerDaemon):
         )
 
     def find_method(self, method: str) -> Any:
+        """The bound `on_<method>`; `UnknownMethodError` (listing the exposed ones) when there is none."""
         function = getattr(self, f"{METHOD_PREFIX}{method}", None) if method.isidentifier() else None
         if function is None or not callable(function):
             raise UnknownMethodError(
