@@ -11,7 +11,8 @@ non-zero rather than looping forever.
 from logging import Logger, getLogger
 from multiprocessing import get_context
 from signal import SIG_DFL, SIGINT, SIGTERM, signal
-from time import monotonic, sleep
+from threading import Event
+from time import monotonic
 from typing import Any, Callable, Optional
 
 
@@ -56,7 +57,7 @@ class ServiceManager:
         self._context = get_context("fork")
         self._workers: list[Any] = []
         self._restarts: list[float] = []
-        self._stopping = False
+        self._stop = Event()
 
     def _spawn(self) -> Any:
         process = self._context.Process(target=_run_worker, args=(self.service_class,), daemon=False)
@@ -65,7 +66,7 @@ class ServiceManager:
         return process
 
     def _on_signal(self, signalnum: int, frame: Any) -> None:
-        self._stopping = True
+        self._stop.set()
 
     def run(self) -> int:
         """Supervise until a stop signal or too many crashes; return the exit code."""
@@ -73,25 +74,25 @@ class ServiceManager:
         signal(SIGINT, self._on_signal)
         self._workers = [self._spawn() for _ in range(self.process_count)]
         exit_code = 0
-        while not self._stopping:
-            sleep(0.2)
+        while not self._stop.wait(0.2):
             for index, process in enumerate(self._workers):
-                if process.is_alive() or self._stopping:
+                if process.is_alive() or self._stop.is_set():
                     continue
                 code = process.exitcode
                 if code == 0:
                     self.logger.info(f"worker pid {process.pid} exited cleanly; stopping the others")
-                    self._stopping = True
+                    self._stop.set()
                     break
                 if self._too_many_restarts():
                     self.logger.error(f"workers keep failing ({len(self._restarts)} restarts "
                                       f"in {self.restart_window_seconds:g}s); giving up")
-                    self._stopping = True
+                    self._stop.set()
                     exit_code = 1
                     break
                 delay = min(self.backoff_cap_seconds, self.backoff_base_seconds * 2 ** (len(self._restarts) - 1))
                 self.logger.warning(f"worker pid {process.pid} died with exit code {code}; restarting in {delay:.1f}s")
-                sleep(delay)
+                if self._stop.wait(delay):
+                    break
                 self._workers[index] = self._spawn()
         self._stop_all()
         return exit_code

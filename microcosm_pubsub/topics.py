@@ -30,7 +30,7 @@ def iter_topic_mappings(dct: dict) -> Iterator[tuple[str, Any]]:
 
 class TopicArns(dict):
     """
-    Media type -> topic ARN, falling back to the default topic.
+    Media type -> topic ARN: an exact mapping, else a `prefix.*` mapping, else the default topic.
 
     `MessageBatchSchema`'s media type never falls back: a batch must be routed on purpose.
 
@@ -42,6 +42,9 @@ class TopicArns(dict):
         self.excluded_from_default = excluded_from_default
 
     def __missing__(self, media_type: str) -> Optional[str]:
+        wildcard = media_type.rsplit(".", 1)[0] + ".*"
+        if wildcard in self.keys():
+            return dict.__getitem__(self, wildcard)
         if self.default is None or media_type in self.excluded_from_default:
             raise KeyError(media_type)
         return self.default

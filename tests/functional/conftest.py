@@ -100,7 +100,7 @@ class Broker:
     sqs: Any
     topic_arn: str = ""
     queue_url: str = ""
-    graphs: list = field(default_factory=list)
+    graphs: dict = field(default_factory=dict)
 
     @classmethod
     def create(cls, endpoint_url: str, **queue_attributes: str) -> "Broker":
@@ -123,20 +123,22 @@ class Broker:
             QueueUrl=queue_url, AttributeNames=["QueueArn"],
         )["Attributes"]["QueueArn"]
 
-    def producer_graph(self) -> Any:
-        """A graph whose `sns_producer` publishes to this topic."""
-        load_recording_daemon()  # registers ItemSchema in this process too
-        graph = create_object_graph("functional", loader=load_from_dict(
-            sns_topic_arns=dict(default=self.topic_arn),
-            sns_producer=dict(skip=False, endpoint_url=self.endpoint_url),
-        ))
-        graph.use("opaque", "pubsub_message_schema_registry", "sns_topic_arns", "sns_producer")
-        self.graphs.append(graph)
-        return graph
+    def producer_graph(self, endpoint_url: str = "") -> Any:
+        """A graph whose `sns_producer` publishes to this topic (through `endpoint_url`, default moto's)."""
+        endpoint_url = endpoint_url or self.endpoint_url
+        if endpoint_url not in self.graphs:
+            load_recording_daemon()  # registers ItemSchema in this process too
+            graph = create_object_graph("functional", loader=load_from_dict(
+                sns_topic_arns=dict(default=self.topic_arn),
+                sns_producer=dict(skip=False, endpoint_url=endpoint_url),
+            ))
+            graph.use("opaque", "pubsub_message_schema_registry", "sns_topic_arns", "sns_producer")
+            self.graphs[endpoint_url] = graph
+        return self.graphs[endpoint_url]
 
-    def publish_items(self, items: list[str], **fields: Any) -> None:
+    def publish_items(self, items: list[str], endpoint_url: str = "", **fields: Any) -> None:
         """Publish one item message per id through `graph.sns_producer` (SNS wraps them)."""
-        producer = (self.graphs[0] if self.graphs else self.producer_graph()).sns_producer
+        producer = self.producer_graph(endpoint_url).sns_producer
         for item in items:
             producer.produce(ITEM_MEDIA_TYPE, item=item, **fields)
 
@@ -200,6 +202,7 @@ class Daemon:
         return self.process.poll() is None
 
     def signal(self, signum: int = signal.SIGTERM) -> None:
+        """Send `signum` (default SIGTERM)."""
         self.process.send_signal(signum)
 
     def wait(self, timeout: float) -> Optional[int]:
