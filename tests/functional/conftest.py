@@ -254,6 +254,23 @@ class Daemon:
         return bool(poll_until(lambda: "consuming " in self.stdout() or not self.alive(), timeout)) and self.alive()
 
 
+@dataclass
+class Outcome:
+    """What became of a run: how long handling took, the queue, the daemon's exit, losses and duplicates."""
+
+    handled_seconds: float
+    emptied: bool
+    alive: bool
+    exit_code: Optional[int]
+    exit_seconds: float
+    lost: set
+    duplicates: int
+
+    def summary(self) -> str:
+        return (f"lost={len(self.lost)}, duplicates={self.duplicates}, "
+                f"exit {self.exit_code} in {self.exit_seconds:.2f}s")
+
+
 class DaemonLauncher:
     """
     Starts the recording daemon (or another `script`) as a subprocess; every daemon of one test
@@ -293,6 +310,19 @@ class DaemonLauncher:
         """(published items never handled, handlings beyond the first) across every daemon of the test."""
         counts = self.counts()
         return set(published) - set(counts), sum(counts.values()) - len(counts)
+
+    def finish(self, daemon: Daemon, broker: "Broker", published: list[str], timeout: float,
+               started: Optional[float] = None) -> Outcome:
+        """Wait until every published item was handled and the queue is empty, then SIGTERM `daemon`."""
+        started = monotonic() if started is None else started
+        poll_until(lambda: set(self.counts()) >= set(published) or not daemon.alive(), timeout)
+        handled_seconds = monotonic() - started
+        emptied = broker.wait_until_empty(timeout=10)
+        alive = daemon.alive()
+        stopped_at = monotonic()
+        exit_code = daemon.stop(timeout=30)
+        lost, duplicates = self.tally(published)
+        return Outcome(handled_seconds, emptied, alive, exit_code, monotonic() - stopped_at, lost, duplicates)
 
     def kill_all(self) -> None:
         for daemon in self.started:

@@ -54,27 +54,19 @@ def test_broker_outage_costs_no_messages_and_little_cpu(broker, proxy, start_dae
     restored_at = monotonic()
     after = make_items("after", 20)
     broker.publish_items(after)
-    published = before + during + after
-    wait_for(lambda: set(start_daemon.counts()) >= set(published) or not daemon.alive(), timeout=30)
-    recovery_seconds = monotonic() - restored_at
-    emptied = broker.wait_until_empty(timeout=10)
-    alive = daemon.alive()
-    stopped_at = monotonic()
-    exit_code = daemon.stop(timeout=30)
-    exit_seconds = monotonic() - stopped_at
+    outcome = start_daemon.finish(daemon, broker, before + during + after, timeout=30, started=restored_at)
 
     # Then it lived, idled, recovered in seconds, lost nothing and exited 0
-    lost, duplicates = start_daemon.tally(published)
-    print(f"\noutage ({fault}, {outage_seconds:.1f}s): CPU {outage_cpu:.2f}s, recovery {recovery_seconds:.2f}s, "
-          f"lost={len(lost)}, duplicates={duplicates}, exit {exit_code} in {exit_seconds:.2f}s, "
+    print(f"\noutage ({fault}, {outage_seconds:.1f}s): CPU {outage_cpu:.2f}s, "
+          f"recovery {outcome.handled_seconds:.2f}s, {outcome.summary()}, "
           f"dropped connections={proxy.dropped_connections}")
-    assert not died and alive, daemon.output()
+    assert not died and outcome.alive, daemon.output()
     assert outage_cpu < MAX_OUTAGE_CPU_SECONDS
-    assert recovery_seconds < MAX_RECOVERY_SECONDS, daemon.output()
-    assert not lost, sorted(lost)
-    assert duplicates == 0
-    assert emptied
-    assert exit_code == 0, daemon.output()
+    assert outcome.handled_seconds < MAX_RECOVERY_SECONDS, daemon.output()
+    assert not outcome.lost, sorted(outcome.lost)
+    assert outcome.duplicates == 0
+    assert outcome.emptied
+    assert outcome.exit_code == 0, daemon.output()
     assert daemon.stdout().count("cannot receive from SQS") == 1, daemon.stdout()
     assert daemon.stdout().count("SQS answers again") == 1, daemon.stdout()
 
@@ -100,13 +92,13 @@ def test_sigterm_during_an_outage_exits_0_and_loses_nothing(broker, proxy, start
     # Then it exits 0 in bounded time, and once the broker is back another daemon handles everything
     proxy.restore()
     later = start_daemon(proxy.url, "--sqs-queue-url", proxied(broker, proxy))
-    wait_for(lambda: set(start_daemon.counts()) >= set(published) or not later.alive(), timeout=20)
-    lost, duplicates = start_daemon.tally(published)
-    print(f"\nSIGTERM during outage: exit {exit_code} in {exit_seconds:.2f}s; lost={len(lost)}, duplicates={duplicates}")
+    outcome = start_daemon.finish(later, broker, published, timeout=20)
+    print(f"\nSIGTERM during outage: exit {exit_code} in {exit_seconds:.2f}s; later daemon: {outcome.summary()}")
     assert exit_code == 0, daemon.output()
     assert exit_seconds < 15, daemon.output()
-    assert not lost and duplicates == 0
-    assert later.stop(timeout=30) == 0
+    assert not outcome.lost and outcome.duplicates == 0
+    assert outcome.emptied
+    assert outcome.exit_code == 0, later.output()
 
 
 def test_throttling_and_503_answers_cost_no_messages(broker, proxy, start_daemon, make_items, wait_for):
@@ -120,23 +112,15 @@ def test_throttling_and_503_answers_cost_no_messages(broker, proxy, start_daemon
     published = make_items("throttled", 60)
     started = monotonic()
     broker.publish_items(published, endpoint_url=proxy.url)
-    wait_for(lambda: set(start_daemon.counts()) >= set(published) or not daemon.alive(), timeout=60)
-    handled_seconds = monotonic() - started
-    emptied = broker.wait_until_empty(timeout=15)
-    alive = daemon.alive()
-    stopped_at = monotonic()
-    exit_code = daemon.stop(timeout=30)
-    exit_seconds = monotonic() - stopped_at
+    outcome = start_daemon.finish(daemon, broker, published, timeout=60, started=started)
 
     # Then every message was handled, the daemon lived and exited 0, and faults were really injected
-    lost, duplicates = start_daemon.tally(published)
     print(f"\nthrottling 25%: injected {dict(proxy.injected)}, forwarded {dict(proxy.forwarded)}; "
-          f"published and handled in {handled_seconds:.2f}s, lost={len(lost)}, duplicates={duplicates}, "
-          f"exit {exit_code} in {exit_seconds:.2f}s")
-    assert alive, daemon.output()
-    assert not lost, sorted(lost)
-    assert duplicates == 0
-    assert emptied
-    assert exit_code == 0, daemon.output()
+          f"published and handled in {outcome.handled_seconds:.2f}s, {outcome.summary()}")
+    assert outcome.alive, daemon.output()
+    assert not outcome.lost, sorted(outcome.lost)
+    assert outcome.duplicates == 0
+    assert outcome.emptied
+    assert outcome.exit_code == 0, daemon.output()
     for operation in ("Publish", "ReceiveMessage", "DeleteMessageBatch"):
         assert proxy.injected[operation] > 0, operation

@@ -29,16 +29,12 @@ def test_kill_9_mid_run_loses_nothing_and_bounds_duplicates(make_broker, start_d
     # and a second daemon drains the queue (what the first held reappears after 2 s)
     killed_at = monotonic()
     second = start_daemon(broker.endpoint_url, *args, env=env)
-    wait_for(lambda: set(start_daemon.counts()) >= set(published) or not second.alive(), timeout=40)
-    drained_seconds = monotonic() - killed_at
-    emptied = broker.wait_until_empty(timeout=10)
-    exit_code = second.stop(timeout=30)
+    outcome = start_daemon.finish(second, broker, published, timeout=40, started=killed_at)
 
     # Then nothing was lost, and duplicates are bounded by what can be in flight (workers + prefetch)
-    lost, duplicates = start_daemon.tally(published)
-    print(f"\nkill -9: first daemon handled {handled_by_first}; second drained the rest in {drained_seconds:.2f}s; "
-          f"lost={len(lost)}, duplicates={duplicates} (bound {2 * CONCURRENCY + 10})")
-    assert not lost, sorted(lost)
-    assert duplicates <= 2 * CONCURRENCY + 10
-    assert emptied
-    assert exit_code == 0, second.output()
+    print(f"\nkill -9: first daemon handled {handled_by_first}; second drained the rest "
+          f"{outcome.handled_seconds:.2f}s after the kill; {outcome.summary()} (bound {2 * CONCURRENCY + 10})")
+    assert not outcome.lost, sorted(outcome.lost)
+    assert outcome.duplicates <= 2 * CONCURRENCY + 10
+    assert outcome.emptied
+    assert outcome.exit_code == 0, second.output()

@@ -6,7 +6,7 @@ import pytest
 
 
 @pytest.mark.parametrize("concurrency", [None, "4"])
-def test_daemon_handles_each_published_message_once(broker, start_daemon, make_items, wait_for, concurrency):
+def test_daemon_handles_each_published_message_once(broker, start_daemon, make_items, concurrency):
     """Fifty messages published to the topic are each handled exactly once, and SIGTERM exits 0."""
     # Given fifty messages published through the producer to a topic the queue subscribes to
     published = make_items("e2e", 50)
@@ -17,18 +17,15 @@ def test_daemon_handles_each_published_message_once(broker, start_daemon, make_i
     if concurrency:
         args += ["--concurrency", concurrency]
     daemon = start_daemon(broker.endpoint_url, *args)
-    wait_for(lambda: len(daemon.handled()) >= len(published) or not daemon.alive(), timeout=30)
-    emptied = broker.wait_until_empty(timeout=10)
-    exit_code = daemon.stop(timeout=30)
+    outcome = start_daemon.finish(daemon, broker, published, timeout=30)
 
     # Then every message was handled exactly once, the queue is empty and the daemon exited cleanly
-    counts = start_daemon.counts()
-    print(f"\nconcurrency={concurrency or 1}: handled={len(counts)}/{len(published)}, "
-          f"duplicates={sum(counts.values()) - len(counts)}, exit code={exit_code}")
-    assert sorted(counts) == sorted(published), daemon.output()
-    assert set(counts.values()) == {1}
-    assert emptied
-    assert exit_code == 0, daemon.output()
+    print(f"\nend to end, concurrency {concurrency or 1}: handled in {outcome.handled_seconds:.2f}s, "
+          f"{outcome.summary()}")
+    assert sorted(start_daemon.counts()) == sorted(published), daemon.output()
+    assert set(start_daemon.counts().values()) == {1}
+    assert outcome.emptied
+    assert outcome.exit_code == 0, daemon.output()
 
 
 def test_daemon_without_queue_url_exits_2_naming_the_setting(moto_endpoint, start_daemon):

@@ -33,22 +33,19 @@ def test_sigterm_mid_run_loses_nothing_and_duplicates_nothing(make_broker, start
 
     # and a second daemon drains what is left (the first returned its unstarted messages at once)
     second = start_daemon(broker.endpoint_url, *args, env=env)
-    wait_for(lambda: set(start_daemon.counts()) >= set(published) or not second.alive(), timeout=20)
-    emptied = broker.wait_until_empty(timeout=5)
-    second_exit_code = second.stop(timeout=30)
+    outcome = start_daemon.finish(second, broker, published, timeout=20)
 
     # Then the first exited 0 within the shutdown timeout, and no message was lost or handled twice
-    lost, duplicates = start_daemon.tally(published)
     print(f"\nSIGTERM stop: first daemon handled {handled_by_first}, released "
           f"{released.group(1) if released else '?'} unstarted, exited {exit_code} in {exit_seconds:.2f}s; "
-          f"lost={len(lost)}, duplicates={duplicates}")
+          f"second daemon: {outcome.summary()}")
     assert exit_code == 0, first.output()
     assert exit_seconds < SHUTDOWN_TIMEOUT
     assert 50 <= handled_by_first < len(published)
-    assert not lost
-    assert duplicates == 0, start_daemon.counts().most_common(5)
-    assert emptied
-    assert second_exit_code == 0, second.output()
+    assert not outcome.lost
+    assert outcome.duplicates == 0, start_daemon.counts().most_common(5)
+    assert outcome.emptied
+    assert outcome.exit_code == 0, second.output()
 
 
 def test_second_sigterm_stops_fast_and_releases_the_running_message(make_broker, start_daemon, make_items, wait_for):
