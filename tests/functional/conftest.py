@@ -33,6 +33,7 @@ REGION = "us-east-1"
 FAKE_ACCESS_KEY = "functional-access-key"
 FAKE_SECRET_KEY = "functional-secret-key"
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+STOP_SIGNAL = signal.SIGTERM
 
 
 def load_recording_daemon() -> Any:
@@ -201,7 +202,7 @@ class Daemon:
     def alive(self) -> bool:
         return self.process.poll() is None
 
-    def signal(self, signum: int = signal.SIGTERM) -> None:
+    def signal(self, signum: int = STOP_SIGNAL) -> None:
         """Send `signum` (default SIGTERM)."""
         self.process.send_signal(signum)
 
@@ -212,9 +213,9 @@ class Daemon:
         except subprocess.TimeoutExpired:
             return None
 
-    def stop(self, timeout: float = 30) -> Optional[int]:
-        """SIGTERM and wait for the exit code."""
-        self.signal(signal.SIGTERM)
+    def stop(self, timeout: float = 30, signum: int = STOP_SIGNAL) -> Optional[int]:
+        """SIGTERM (or `signum`) and wait for the exit code."""
+        self.signal(signum)
         return self.wait(timeout)
 
     def kill(self) -> None:
@@ -312,7 +313,7 @@ class DaemonLauncher:
         return set(published) - set(counts), sum(counts.values()) - len(counts)
 
     def finish(self, daemon: Daemon, broker: "Broker", published: list[str], timeout: float,
-               started: Optional[float] = None) -> Outcome:
+               started: Optional[float] = None, stop_signal: int = STOP_SIGNAL) -> Outcome:
         """Wait until every published item was handled and the queue is empty, then SIGTERM `daemon`."""
         started = monotonic() if started is None else started
         poll_until(lambda: set(self.counts()) >= set(published) or not daemon.alive(), timeout)
@@ -320,7 +321,7 @@ class DaemonLauncher:
         emptied = broker.wait_until_empty(timeout=10)
         alive = daemon.alive()
         stopped_at = monotonic()
-        exit_code = daemon.stop(timeout=30)
+        exit_code = daemon.stop(timeout=30, signum=stop_signal)
         lost, duplicates = self.tally(published)
         return Outcome(handled_seconds, emptied, alive, exit_code, monotonic() - stopped_at, lost, duplicates)
 

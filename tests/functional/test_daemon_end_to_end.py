@@ -2,12 +2,16 @@
 A daemon subprocess consumes what `graph.sns_producer` publishes through SNS into SQS.
 
 """
+import signal
+
 import pytest
 
 
-@pytest.mark.parametrize("concurrency", [None, "4"])
-def test_daemon_handles_each_published_message_once(broker, start_daemon, make_items, concurrency):
-    """Fifty messages published to the topic are each handled exactly once, and SIGTERM exits 0."""
+@pytest.mark.parametrize("concurrency, stop_signal", [
+    (None, signal.SIGTERM), ("4", signal.SIGTERM), ("4", signal.SIGINT),
+])
+def test_daemon_handles_each_published_message_once(broker, start_daemon, make_items, concurrency, stop_signal):
+    """Fifty messages published to the topic are each handled exactly once, and SIGTERM (or SIGINT) exits 0."""
     # Given fifty messages published through the producer to a topic the queue subscribes to
     published = make_items("e2e", 50)
     broker.publish_items(published)
@@ -17,10 +21,10 @@ def test_daemon_handles_each_published_message_once(broker, start_daemon, make_i
     if concurrency:
         args += ["--concurrency", concurrency]
     daemon = start_daemon(broker.endpoint_url, *args)
-    outcome = start_daemon.finish(daemon, broker, published, timeout=30)
+    outcome = start_daemon.finish(daemon, broker, published, timeout=30, stop_signal=stop_signal)
 
     # Then every message was handled exactly once, the queue is empty and the daemon exited cleanly
-    print(f"\nend to end, concurrency {concurrency or 1}: handled in {outcome.handled_seconds:.2f}s, "
+    print(f"\nend to end, concurrency {concurrency or 1}, {stop_signal.name}: handled in {outcome.handled_seconds:.2f}s, "
           f"{outcome.summary()}")
     assert sorted(start_daemon.counts()) == sorted(published), daemon.output()
     assert set(start_daemon.counts().values()) == {1}
@@ -42,3 +46,24 @@ def test_daemon_without_queue_url_exits_2_naming_the_setting(moto_endpoint, star
     assert "sqs_queue_url" in stderr
     assert "FUNCTIONAL__SQS_CONSUMER__SQS_QUEUE_URL" in stderr
     assert "Traceback" not in stderr
+
+
+def test_handler_outlasting_the_visibility_timeout_is_not_redelivered(make_broker, start_daemon, make_items, wait_for):
+    """A 5 s handler on a 2 s visibility timeout keeps its message (heartbeat): a second daemon never gets it."""
+    # Given a queue with a 2 s visibility timeout and two daemons consuming it, one message taking 5 s
+    broker = make_broker(VisibilityTimeout="2")
+    [slow] = make_items("slow", 1)
+    broker.publish_items([slow], behaviour="slow")
+    env = {"FUNCTIONAL_SLOW_SECONDS": "5"}
+    daemons = [start_daemon(broker.endpoint_url, "--sqs-queue-url", broker.queue_url, env=env) for _ in range(2)]
+
+    # When the message is handled
+    assert wait_for(lambda: start_daemon.counts() or not all(daemon.alive() for daemon in daemons), timeout=30)
+    emptied = broker.wait_until_empty(timeout=5)
+    exit_codes = [daemon.stop(timeout=30) for daemon in daemons]
+
+    # Then it was started and handled once, by one daemon, and deleted
+    assert start_daemon.counts("started") == {slow: 1}
+    assert start_daemon.counts() == {slow: 1}
+    assert emptied
+    assert exit_codes == [0, 0], [daemon.output() for daemon in daemons]
