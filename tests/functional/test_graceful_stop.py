@@ -81,3 +81,28 @@ def test_second_sigterm_stops_fast_and_releases_the_running_message(make_broker,
     assert broker.wait_until_empty(timeout=10)
     assert later.stop(timeout=30) == 0
     assert start_daemon.counts() == {slow: 1}
+
+
+def test_shutdown_timeout_bounds_the_wait_for_a_stuck_handler(make_broker, start_daemon, make_items, wait_for):
+    """With --shutdown-timeout 2, one SIGTERM stops a daemon stuck in a 10 s handler in about 2 s, releasing its message."""
+    # Given a daemon with a 2 s shutdown timeout running a handler that takes 10 s
+    broker = make_broker(VisibilityTimeout=str(LONG_VISIBILITY_TIMEOUT))
+    [stuck] = make_items("stuck", 1)
+    broker.publish_items([stuck], behaviour="slow")
+    first = start_daemon(broker.endpoint_url, "--sqs-queue-url", broker.queue_url, "--shutdown-timeout", "2",
+                         env={"FUNCTIONAL_SLOW_SECONDS": "10"})
+    assert wait_for(lambda: first.handled("started") or not first.alive(), timeout=30), first.output()
+
+    # When it gets one SIGTERM
+    stopped_at = monotonic()
+    exit_code = first.stop(timeout=15)
+    exit_seconds = monotonic() - stopped_at
+
+    # Then it gave up on the handler after the timeout, exited 0, and a later daemon handles the message
+    later = start_daemon(broker.endpoint_url, "--sqs-queue-url", broker.queue_url)
+    outcome = start_daemon.finish(later, broker, [stuck], timeout=10)
+    print(f"\nshutdown timeout 2s: exit {exit_code} in {exit_seconds:.2f}s; later daemon: {outcome.summary()}")
+    assert exit_code == 0, first.output()
+    assert 2 <= exit_seconds < 6, first.output()
+    assert not outcome.lost and outcome.duplicates == 0
+    assert outcome.exit_code == 0
