@@ -24,8 +24,8 @@ def test_daemon_handles_each_published_message_once(broker, start_daemon, make_i
     outcome = start_daemon.finish(daemon, broker, published, timeout=30, stop_signal=stop_signal)
 
     # Then every message was handled exactly once, the queue is empty and the daemon exited cleanly
-    print(f"\nend to end, concurrency {concurrency or 1}, {stop_signal.name}: handled in {outcome.handled_seconds:.2f}s, "
-          f"{outcome.summary()}")
+    print(f"\nend to end, concurrency {concurrency or 1}, {stop_signal.name}: "
+          f"handled in {outcome.handled_seconds:.2f}s, {outcome.summary()}")
     assert sorted(start_daemon.counts()) == sorted(published), daemon.output()
     assert set(start_daemon.counts().values()) == {1}
     assert outcome.emptied
