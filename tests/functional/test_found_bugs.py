@@ -22,3 +22,16 @@ def test_unknown_media_type_is_logged_with_its_reason_and_message_id(broker, sta
     assert emptied and exit_code == 0, daemon.output()
     assert len(lines) == 1, daemon.stdout()
     assert "IGNORED" in lines[0] and UNKNOWN_MEDIA_TYPE in lines[0]
+
+
+def test_concurrency_zero_is_refused_like_other_non_positive_values(broker, start_daemon):
+    """`--concurrency 0` exits 2 naming the setting, as `--concurrency -1` does, instead of running with 1."""
+    # Given a daemon asked for no workers at all
+    daemon = start_daemon(broker.endpoint_url, "--sqs-queue-url", broker.queue_url, "--concurrency", "0")
+
+    # When it starts
+    exit_code = daemon.wait(timeout=8)
+
+    # Then it refuses the configuration
+    assert exit_code == 2, daemon.output()
+    assert "concurrency" in daemon.stderr()
