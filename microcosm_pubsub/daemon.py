@@ -6,7 +6,7 @@ library) whose loop is the consume engine: polling ahead, bounded concurrency, b
 deletes, visibility heartbeat and an ordered, lossless shutdown on SIGTERM/SIGINT.
 
 """
-from argparse import ArgumentParser, Namespace
+from argparse import ArgumentParser, ArgumentTypeError, Namespace
 from logging import WARNING, getLogger
 from signal import SIGINT, SIGTERM, signal
 from sys import exit, stderr
@@ -53,7 +53,7 @@ class ConsumerDaemon(Daemon):
         parser.add_argument("--stdin", action="store_true", help="read JSON lines from standard input")
         parser.add_argument("--sqs-queue-url", help="the queue URL, a file of JSON lines, or STDIN")
         parser.add_argument("--envelope", choices=sorted(_strategies()), help="enveloping strategy")
-        parser.add_argument("--concurrency", type=int, default=None,
+        parser.add_argument("--concurrency", type=positive_int, default=None,
                             help="handlers running at once (default: sqs_consumer.concurrency, 1)")
         parser.add_argument("--shutdown-timeout", type=float, default=None,
                             help="seconds to let running handlers finish on SIGTERM (default 30)")
@@ -234,6 +234,17 @@ class ConsumerDaemon(Daemon):
             cache=cache,
             **{"sqs_queue_url": "queue", "envelope": None, "stdin": False, **kwargs},
         )
+
+
+def positive_int(text: str) -> int:
+    """An argparse type for counts that must be at least 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise ArgumentTypeError(f"{value} is not allowed: use 1 or more")
+    return value
 
 
 def install_stop_signals(request_stop: Callable[[], None]) -> None:

@@ -14,7 +14,7 @@ What became of a message: one result type per outcome, each with exactly one SQS
 """
 from dataclasses import dataclass, field
 from enum import Enum, unique
-from logging import DEBUG, INFO, WARNING, Logger
+from logging import INFO, WARNING, Logger
 from sys import exc_info as current_exc_info
 from typing import Any, Callable, Optional
 
@@ -42,7 +42,7 @@ class MessageHandlingResultTypeInfo:
 class MessageHandlingResultType(Enum):
     EXPIRED = MessageHandlingResultTypeInfo(name="EXPIRED", level=WARNING)
     FAILED = MessageHandlingResultTypeInfo(name="FAILED", level=WARNING, exc_info=True, retry=True)
-    IGNORED = MessageHandlingResultTypeInfo(name="IGNORED", level=DEBUG)
+    IGNORED = MessageHandlingResultTypeInfo(name="IGNORED", level=INFO)
     RETRIED = MessageHandlingResultTypeInfo(name="RETRIED", level=INFO, retry=True)
     SUCCEEDED = MessageHandlingResultTypeInfo(name="SUCCEEDED", level=INFO)
     SKIPPED = MessageHandlingResultTypeInfo(name="SKIPPED", level=INFO)
@@ -99,7 +99,7 @@ class MessageHandlingResult:
             return cls(media_type=media_type, result=kind, extra=_reason(error), halt=error,
                        retry_timeout_seconds=0 if error.requeue else None)
         if isinstance(error, IgnoreMessage):
-            return cls(media_type=media_type, result=MessageHandlingResultType.IGNORED, extra=dict(error.extra))
+            return cls(media_type=media_type, result=MessageHandlingResultType.IGNORED, extra=_reason(error))
         if isinstance(error, SkipMessage):
             return cls(media_type=media_type, result=MessageHandlingResultType.SKIPPED, extra=_reason(error))
         if isinstance(error, TTLExpired):
