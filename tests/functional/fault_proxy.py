@@ -7,8 +7,10 @@ Content-Length body) to answer some of them itself. Modes:
 - `restore()`: forward everything (the default);
 - `refuse()`: stop listening and cut every open connection, so connects fail with ECONNREFUSED;
 - `reset()`: keep listening but close each new connection at once with a TCP reset;
-- `fail_share(share)`: answer that share of requests with a throttling (HTTP 400) or 503 error,
-  in the service's own protocol (JSON for SQS, XML for SNS), keeping the connection alive.
+- `fail_share(share)`: answer that share of each operation's requests (the first, then evenly
+  spread, so the pattern does not depend on timing) with a throttling (HTTP 400) or 503 error,
+  alternately, in the service's own protocol (JSON for SQS, XML for SNS), keeping the
+  connection alive.
 
 Requests answered by the proxy never reach the broker, so an injected error never hides a
 side effect. botocore does not pipeline requests, so an injected answer never overtakes one
@@ -18,7 +20,7 @@ from the broker on the same connection.
 import socket
 import struct
 from collections import Counter
-from random import Random
+from math import ceil
 from threading import Event, Lock, Thread
 from typing import Optional
 
@@ -33,7 +35,7 @@ HEADER_END = b"\r\n\r\n"
 class FaultProxy:
     """Forwards 127.0.0.1:<port> to the upstream, injecting the faults its mode asks for."""
 
-    def __init__(self, upstream_port: int, upstream_host: str = "127.0.0.1", seed: int = 0):
+    def __init__(self, upstream_port: int, upstream_host: str = "127.0.0.1"):
         self.upstream = (upstream_host, upstream_port)
         self.port = 0
         self.mode = FORWARD
@@ -43,7 +45,7 @@ class FaultProxy:
         self.forwarded: Counter = Counter()
         self.injected: Counter = Counter()
         self.dropped_connections = 0
-        self._random = Random(seed)
+        self._seen: Counter = Counter()
         self._lock = Lock()
         self._connections: set[socket.socket] = set()
         self._listener: Optional[socket.socket] = None
@@ -94,9 +96,10 @@ class FaultProxy:
         self._cut_connections()
 
     def fail_share(self, share: float, errors: tuple = (THROTTLING, UNAVAILABLE)) -> None:
-        """Answer `share` of requests (0..1) with one of `errors`, (status, code, message), chosen at random."""
+        """Answer `share` (0..1) of each operation's requests with `errors` in turn, (status, code, message)."""
         with self._lock:
             self.mode, self.share, self.errors = FORWARD, share, errors
+            self._seen.clear()
 
     def _open_listener(self) -> None:
         listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
@@ -217,7 +220,7 @@ class FaultProxy:
                 rest += data
             body, buffer = rest[:length], rest[length:]
             operation = operation_of(headers, body)
-            error = self._choose_error()
+            error = self._choose_error(operation)
             if self.mode != FORWARD:
                 return
             if error is None:
@@ -230,10 +233,13 @@ class FaultProxy:
             with send_lock:
                 client.sendall(error_response(error, headers))
 
-    def _choose_error(self) -> Optional[tuple]:
+    def _choose_error(self, operation: str) -> Optional[tuple]:
+        """The error for this operation's next request, when its share of failures is due."""
         with self._lock:
-            if self.share and self._random.random() < self.share:
-                return self._random.choice(self.errors)
+            seen = self._seen[operation]
+            self._seen[operation] += 1
+            if ceil((seen + 1) * self.share) > ceil(seen * self.share):
+                return self.errors[sum(self.injected.values()) % len(self.errors)]
         return None
 
 

@@ -102,8 +102,9 @@ def test_sigterm_during_an_outage_exits_0_and_loses_nothing(broker, proxy, start
 
 
 def test_throttling_and_503_answers_cost_no_messages(broker, proxy, start_daemon, make_items, wait_for):
-    """With a quarter of all requests (publish, receive, delete) refused as throttled or 503, nothing is lost."""
-    # Given a proxy that answers 25% of requests with ThrottlingException (400) or ServiceUnavailable (503)
+    """With a quarter of each kind of request (publish, receive, delete) throttled or 503, nothing is lost."""
+    # Given a proxy that answers 1 in 4 requests of each operation with ThrottlingException (400) or
+    # ServiceUnavailable (503), in turn
     proxy.fail_share(0.25)
     # and a daemon consuming through it
     daemon = start_daemon(proxy.url, "--sqs-queue-url", proxied(broker, proxy), "--concurrency", "4")
