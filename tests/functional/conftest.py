@@ -72,21 +72,18 @@ def base_env(endpoint_url: str, **extra: str) -> dict:
     return env
 
 
-@pytest.fixture(scope="session")
-def aws_environment():
-    """Fake credentials and a region in this process, for the test's own boto3 clients."""
-    patch = pytest.MonkeyPatch()
+@pytest.fixture
+def aws_environment(monkeypatch):
+    """Fake credentials and a region in this process for the test's own boto3 clients (undone after it)."""
     for key in ("AWS_PROFILE", "AWS_ENDPOINT_URL", "AWS_SESSION_TOKEN", "AWS_CONFIG_FILE"):
-        patch.delenv(key, raising=False)
-    patch.setenv("AWS_ACCESS_KEY_ID", FAKE_ACCESS_KEY)
-    patch.setenv("AWS_SECRET_ACCESS_KEY", FAKE_SECRET_KEY)
-    patch.setenv("AWS_DEFAULT_REGION", REGION)
-    yield
-    patch.undo()
+        monkeypatch.delenv(key, raising=False)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", FAKE_ACCESS_KEY)
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", FAKE_SECRET_KEY)
+    monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
 
 
 @pytest.fixture(scope="session")
-def moto_endpoint(aws_environment):
+def moto_endpoint():
     """The endpoint URL of one moto server (SQS backend serialised) shared by the session."""
     with moto_server() as endpoint_url:
         yield endpoint_url
@@ -162,7 +159,7 @@ class Broker:
 
 
 @pytest.fixture
-def make_broker(moto_endpoint) -> Callable[..., Broker]:
+def make_broker(moto_endpoint, aws_environment) -> Callable[..., Broker]:
     """Builds a fresh topic + subscribed queue on the shared moto server (kwargs: queue attributes)."""
     def make(**queue_attributes: str) -> Broker:
         return Broker.create(moto_endpoint, **queue_attributes)
