@@ -174,8 +174,10 @@ def choose_sqs_client(graph: Any) -> Any:
     message_retry_visibility_timeout_seconds=typed(int, default_value=5),
     # handlers running at once in a daemon; 1 keeps handling sequential
     concurrency=typed(int, default_value=1),
+    # ReceiveMessage calls in flight at once (None: about one per two workers, at most 4)
+    receivers=typed(int, default_value=None),
     # longest wait before buffered deletes/visibility changes are sent as a batch
-    flush_interval_seconds=typed(float, default_value=0.05),
+    flush_interval_seconds=typed(float, default_value=0.5),
     # the queue's visibility timeout (None: ask SQS once at start)
     visibility_timeout_seconds=typed(int, default_value=None),
     # stop extending a message's visibility after it has been held this long

@@ -168,7 +168,8 @@ class ConsumerDaemon(Daemon):
             health = HealthServer(engine, self.args.health_port)
             health.start()
         interval = systemd.watchdog_interval()
-        watchdog = systemd.Watchdog(lambda: engine.poller.is_turning(60 + engine.consumer.wait_seconds),
+        watchdog = systemd.Watchdog(lambda: all(poller.is_turning(60 + engine.consumer.wait_seconds)
+                                                for poller in engine.pollers),
                                     interval) if interval else None
         engine.on_started.append(lambda: systemd.notify("READY=1"))
         engine.on_stopping.append(lambda: systemd.notify("STOPPING=1"))

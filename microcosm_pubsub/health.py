@@ -41,10 +41,10 @@ class HealthServer:
     def answer(self, path: str) -> tuple[int, dict]:
         route = path.split("?", 1)[0].rstrip("/")
         if route == "/live":
-            live = self.engine.poller.is_turning(self.live_within_seconds)
+            live = all(poller.is_turning(self.live_within_seconds) for poller in self.engine.pollers)
             return (200 if live else 503), {"live": live}
         if route == "/ready":
-            reachable = self.engine.poller.broker_reachable
+            reachable = all(poller.broker_reachable for poller in self.engine.pollers)
             ready = reachable and not self.engine.draining
             return (200 if ready else 503), {"ready": ready, "broker_reachable": reachable,
                                              "draining": self.engine.draining}

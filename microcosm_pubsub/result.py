@@ -124,6 +124,8 @@ class MessageHandlingResult:
 
     def log(self, logger: Logger, opaque: Any) -> None:
         """One line per message: its media type, the opaque context and the result's details."""
+        if not logger.isEnabledFor(self.result.level):
+            return
         context = opaque.as_dict() if hasattr(opaque, "as_dict") else dict(opaque or {})
         safe_extra = safe_log_extra({"media_type": self.media_type, **context, **self.extra})
         reason = self.extra.get("reason")

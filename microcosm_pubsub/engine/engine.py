@@ -12,6 +12,8 @@ from threading import Event, Lock
 from time import monotonic
 from typing import Any, Optional
 
+from botocore.client import BaseClient
+
 from microcosm_pubsub.engine.heartbeat import VisibilityHeartbeat
 from microcosm_pubsub.engine.holdings import Holdings
 from microcosm_pubsub.engine.poller import Poller
@@ -25,6 +27,7 @@ from microcosm_pubsub.result import MessageHandlingResult
 
 
 DEFAULT_VISIBILITY_TIMEOUT = 30
+MAX_AUTO_RECEIVERS = 4
 
 
 class ConsumeEngine:
@@ -54,17 +57,21 @@ class ConsumeEngine:
         self._stop_requested = Event()
         self._fast_stop = Event()
         self._lock = Lock()
-        prefetch = max(self.consumer.limit, self.concurrency)
-        self.holdings = Holdings(capacity=self.concurrency + prefetch)
+        self.receivers = self._receivers(config.receivers)
+        self.holdings = Holdings(capacity=self.concurrency + self.receivers * self.consumer.limit)
         self.work = WorkQueue(fifo=self.consumer.is_fifo)
         self.resolver = BatchResolver(
             self.consumer, self.stats, self.logger,
             flush_interval_seconds=float(config.flush_interval_seconds),
         )
-        self.poller = Poller(
-            self.consumer, self.work, self.holdings, self.stats, self.logger,
-            release=self.release, on_end_of_input=self.request_stop,
-        )
+        self.pollers = [
+            Poller(
+                self.consumer, self.work, self.holdings, self.stats, self.logger,
+                release=self.release, on_end_of_input=self.request_stop, name=str(index),
+            )
+            for index in range(self.receivers)
+        ]
+        self.poller = self.pollers[0]
         self.workers = Workers(
             self.concurrency, self.work, self.holdings,
             handle=self.handle, settle=self.settle, release=self.release,
@@ -77,6 +84,20 @@ class ConsumeEngine:
             max_seconds=float(config.heartbeat_max_seconds),
             stats=self.stats, logger=self.logger,
         )
+
+    def _receivers(self, configured: Optional[int]) -> int:
+        """
+        ReceiveMessage calls kept in flight at once.
+
+        One receive brings at most 10 messages per round trip, so with several workers one
+        receiver would cap throughput at 10 per round trip; replay readers take one receiver.
+
+        """
+        if configured:
+            return max(1, int(configured))
+        if not isinstance(self.consumer.sqs_client, BaseClient):
+            return 1
+        return min(MAX_AUTO_RECEIVERS, (self.concurrency + 1) // 2)
 
     def _visibility_timeout(self, configured: Optional[int]) -> int:
         """The queue's visibility timeout: configured, else asked of SQS once, else 30 s."""
@@ -139,9 +160,11 @@ class ConsumeEngine:
         self.resolver.start()
         self.heartbeat.start()
         self.workers.start()
-        self.poller.start()
+        for poller in self.pollers:
+            poller.start()
         self.logger.info(
-            f"consuming {self.consumer.sqs_queue_url} with concurrency {self.concurrency}"
+            f"consuming {self.consumer.sqs_queue_url} with concurrency {self.concurrency}, "
+            f"{self.receivers} receiver{'s' if self.receivers > 1 else ''}"
             f"{' (FIFO: one message per group at a time)' if self.work.fifo else ''}"
         )
         self._notify(self.on_started)
@@ -166,9 +189,11 @@ class ConsumeEngine:
         self.draining = True
         self._notify(self.on_stopping)
         self.logger.info("stopping (1/5): no more receives")
-        self.poller.stop()
+        for poller in self.pollers:
+            poller.stop()
         unstarted = self.work.drain()
-        self.poller.join(self.consumer.wait_seconds + 5)
+        for poller in self.pollers:
+            poller.join(self.consumer.wait_seconds + 5)
         unstarted += self.work.drain()
         self.logger.info(f"stopping (2/5): returning {len(unstarted)} unstarted messages to the queue")
         self.release(unstarted)

@@ -7,7 +7,7 @@ The poller waits for room here before receiving, which caps messages in flight.
 from dataclasses import dataclass
 from threading import Condition
 from time import monotonic
-from typing import Optional
+from typing import Callable, Optional
 
 from microcosm_pubsub.message import SQSMessage
 
@@ -26,13 +26,17 @@ class Holdings:
     def __init__(self, capacity: int):
         self.capacity = capacity
         self._held: dict[str, HeldMessage] = {}
+        self._reserved = 0
         self._condition = Condition()
 
-    def add(self, messages: list[SQSMessage]) -> None:
+    def add(self, messages: list[SQSMessage], reserved: int = 0) -> None:
+        """Hold received messages, giving back the `reserved` slots they were received into."""
         now = monotonic()
         with self._condition:
+            self._reserved -= reserved
             for message in messages:
                 self._held[message.receipt_handle] = HeldMessage(message, now, now)
+            self._condition.notify_all()
 
     def mark_started(self, message: SQSMessage) -> None:
         with self._condition:
@@ -53,11 +57,21 @@ class Holdings:
         with self._condition:
             return len(self._held)
 
-    def wait_for_room(self, wanted: int, timeout: float) -> int:
-        """Wait until `wanted` more messages fit (or the timeout passes); return how many fit."""
+    def _room(self) -> int:
+        return self.capacity - len(self._held) - self._reserved
+
+    def reserve(self, wanted: int, accept_fewer: "Callable[[], bool]", timeout: float) -> int:
+        """
+        Wait until `wanted` slots are free (or fewer, when `accept_fewer()` says so) and reserve
+        them for one receive, so several receivers never overfill the cap; return the count.
+
+        """
         with self._condition:
-            self._condition.wait_for(lambda: self.capacity - len(self._held) >= wanted, timeout)
-            return max(0, self.capacity - len(self._held))
+            self._condition.wait_for(lambda: self._room() >= wanted, timeout)
+            room = self._room()
+            granted = min(wanted, room) if room >= wanted or (room > 0 and accept_fewer()) else 0
+            self._reserved += granted
+            return granted
 
     def wait_until_empty(self, timeout: Optional[float]) -> bool:
         with self._condition:

@@ -31,6 +31,7 @@ class Poller:
         logger: Logger,
         release: Callable[[list], None],
         on_end_of_input: Callable[[], None],
+        name: str = "0",
     ):
         self.consumer = consumer
         self.work = work
@@ -45,7 +46,7 @@ class Poller:
         self._stopping = Event()
         self._backoff = RetryBackoff(base_seconds=0.5, cap_seconds=5.0)
         self._idle = RetryBackoff(base_seconds=0.05, cap_seconds=1.0)
-        self._thread = Thread(target=self._run, name="pubsub-poller", daemon=True)
+        self._thread = Thread(target=self._run, name=f"pubsub-poller-{name}", daemon=True)
 
     def start(self) -> None:
         self._thread.start()
@@ -65,18 +66,24 @@ class Poller:
     def _run(self) -> None:
         while not self._stopping.is_set():
             self.last_turn_at = monotonic()
-            room = self._room()
-            if room and not self._stopping.is_set():
-                self._receive(room)
+            # a full batch when it fits; fewer when the workers have nothing they could start
+            reserved = self.holdings.reserve(self.batch_size, lambda: not self.work.has_startable(), timeout=0.2)
+            if not reserved:
+                continue
+            messages = [] if self._stopping.is_set() else self._receive(reserved)
+            self._accept(messages, reserved)
 
-    def _room(self) -> int:
-        """How many to ask for: a full batch when it fits, anything when workers are starving."""
-        room = self.holdings.wait_for_room(self.batch_size, timeout=0.2)
-        if room >= self.batch_size or (room and not self.work.has_startable()):
-            return min(room, self.batch_size)
-        return 0
+    def _accept(self, messages: list, reserved: int) -> None:
+        if self._stopping.is_set():
+            self.holdings.add([], reserved=reserved)
+            self.release(messages)
+            return
+        self.holdings.add(messages, reserved=reserved)
+        if messages:
+            self.stats.increment("received", len(messages))
+            self.work.put(messages)
 
-    def _receive(self, count: int) -> None:
+    def _receive(self, count: int) -> list:
         started = monotonic()
         try:
             messages = self.consumer.receive(count, self.consumer.wait_seconds)
@@ -84,22 +91,17 @@ class Poller:
             self.logger.info("end of input: stopping once the last messages are handled")
             self._stopping.set()
             self.on_end_of_input()
-            return
+            return []
         except Exception as error:
             self._broker_failed(error)
-            return
+            return []
         self.stats.last_poll_at = time()
         self._broker_recovered()
-        if self._stopping.is_set():
-            self.release(messages)
-            return
         if messages:
             self._idle.reset()
-            self.stats.increment("received", len(messages))
-            self.holdings.add(messages)
-            self.work.put(messages)
         elif monotonic() - started < 0.05:
             self._stopping.wait(self._idle.next_delay())
+        return messages
 
     def _broker_failed(self, error: Exception) -> None:
         self.stats.increment("receive_errors")

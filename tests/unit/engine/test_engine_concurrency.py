@@ -54,20 +54,20 @@ def in_flight(rig):
 
 
 def test_in_flight_messages_never_exceed_concurrency_plus_prefetch(make_engine):
-    """Held (received, unresolved) messages reach but never pass concurrency + prefetch."""
+    """Held (received, unresolved) messages reach but never pass concurrency + one batch per receiver."""
     release, peaks, lock = Event(), [], Lock()
-    rig = make_engine(lambda content: release.wait(10), concurrency=10)
+    rig = make_engine(lambda content: release.wait(10), concurrency=10, receivers=2)
     holdings = rig.engine.holdings
     original_add = holdings.add
 
-    def observed_add(messages):
-        original_add(messages)
+    def observed_add(messages, reserved=0):
+        original_add(messages, reserved=reserved)
         with lock:
             peaks.append(len(holdings))
 
     holdings.add = observed_add
     rig.send(range(45))
-    cap = rig.engine.concurrency + rig.graph.sqs_consumer.limit
+    cap = rig.engine.concurrency + rig.engine.receivers * rig.graph.sqs_consumer.limit
 
     rig.start()
     assert wait_until(lambda: len(holdings) == cap, timeout=10)
@@ -77,6 +77,6 @@ def test_in_flight_messages_never_exceed_concurrency_plus_prefetch(make_engine):
     assert wait_until(lambda: rig.engine.stats["succeeded"] == 45, timeout=15)
     rig.stop()
 
-    assert holdings.capacity == cap == 20
+    assert holdings.capacity == cap == 30
     assert max(peaks) == cap
     assert rig.depth() == 0
