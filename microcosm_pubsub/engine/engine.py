@@ -63,6 +63,7 @@ class ConsumeEngine:
         self.resolver = BatchResolver(
             self.consumer, self.stats, self.logger,
             flush_interval_seconds=float(config.flush_interval_seconds),
+            senders=self.receivers,
         )
         self.pollers = [
             Poller(

@@ -7,6 +7,7 @@ with its receipt handle and reported if it still fails: a message whose delete n
 redelivered by SQS (at-least-once), never silently dropped.
 
 """
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from logging import Logger
 from threading import Condition, Thread
@@ -38,6 +39,7 @@ class BatchResolver:
         logger: Logger,
         flush_interval_seconds: float = 0.05,
         max_attempts: int = 3,
+        senders: int = 1,
     ):
         self.consumer = consumer
         self.stats = stats
@@ -49,6 +51,9 @@ class BatchResolver:
         self._condition = Condition()
         self._stopping = False
         self._backoff = RetryBackoff(base_seconds=0.2, cap_seconds=5.0)
+        # batches sent at once: one round trip per batch would otherwise cap deletes per second
+        self.senders = max(1, senders)
+        self._executor = ThreadPoolExecutor(max_workers=self.senders, thread_name_prefix="pubsub-resolver-send")
         self._thread = Thread(target=self._run, name="pubsub-resolver", daemon=True)
 
     def start(self) -> None:
@@ -82,6 +87,7 @@ class BatchResolver:
             self._stopping = True
             self._condition.notify()
         self._thread.join(deadline_seconds)
+        self._executor.shutdown(wait=False)
         remaining = self.pending
         if remaining:
             self.logger.warning(
@@ -129,19 +135,33 @@ class BatchResolver:
             for actions, delete in ((deletes, True), (visibility, False))
             for start in range(0, len(actions), SQS_MAX_BATCH_ENTRIES)
         ]
-        for position, (chunk, delete) in enumerate(chunks):
-            try:
-                self._send_batch(chunk, delete)
-            except _BrokerFault as fault:
-                self._put_back([action for unsent, _ in chunks[position:] for action in unsent])
-                if not self._backoff.failing:
-                    self.logger.warning(f"SQS refused deletes/visibility changes, retrying with backoff: {fault}")
-                self.stats.record_error(f"resolve: {fault}")
-                return False
+        faults = []
+        for start in range(0, len(chunks), self.senders):
+            wave = chunks[start:start + self.senders]
+            outcomes = self._executor.map(self._try_batch, wave) if len(wave) > 1 else [self._try_batch(wave[0])]
+            faults += [fault for fault in outcomes if fault is not None]
+            if faults:
+                self._put_back([action for unsent, _ in chunks[start + len(wave):] for action in unsent])
+                break
+        if faults:
+            if not self._backoff.failing:
+                self.logger.warning(f"SQS refused deletes/visibility changes, retrying with backoff: {faults[0]}")
+            self.stats.record_error(f"resolve: {faults[0]}")
+            return False
         if self._backoff.failing:
             self.logger.info("SQS accepts deletes/visibility changes again")
             self._backoff.reset()
         return True
+
+    def _try_batch(self, chunk: tuple[list[PendingAction], bool]) -> Optional["_BrokerFault"]:
+        """Send one batch; a fault puts its actions back and is returned, not raised."""
+        actions, delete = chunk
+        try:
+            self._send_batch(actions, delete)
+        except _BrokerFault as fault:
+            self._put_back(actions)
+            return fault
+        return None
 
     def _send_batch(self, actions: list[PendingAction], delete: bool) -> None:
         client = self.consumer.sqs_client
