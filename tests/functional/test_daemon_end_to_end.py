@@ -32,10 +32,15 @@ def test_daemon_handles_each_published_message_once(broker, start_daemon, make_i
     assert outcome.exit_code == 0, daemon.output()
 
 
-def test_daemon_without_queue_url_exits_2_naming_the_setting(moto_endpoint, start_daemon):
-    """A daemon with no queue URL fails fast with exit code 2, naming the config key and its env var."""
-    # Given no --sqs-queue-url and no FUNCTIONAL__SQS_CONSUMER__SQS_QUEUE_URL (the launcher drops it)
-    daemon = start_daemon(moto_endpoint)
+@pytest.mark.parametrize("args, named", [
+    ((), ("sqs_queue_url", "FUNCTIONAL__SQS_CONSUMER__SQS_QUEUE_URL")),
+    (("--sqs-queue-url", "http://127.0.0.1:9/123456789012/any", "--concurrency", "0"), ("concurrency",)),
+])
+def test_misconfigured_daemon_exits_2_naming_the_setting(moto_endpoint, start_daemon, args, named):
+    """A daemon with no queue URL, or no workers, fails fast with exit code 2 naming the setting (and env var)."""
+    # Given no --sqs-queue-url and no FUNCTIONAL__SQS_CONSUMER__SQS_QUEUE_URL (the launcher drops it),
+    # or --concurrency 0
+    daemon = start_daemon(moto_endpoint, *args)
 
     # When it starts
     exit_code = daemon.wait(timeout=30)
@@ -43,8 +48,8 @@ def test_daemon_without_queue_url_exits_2_naming_the_setting(moto_endpoint, star
     # Then it exits 2 and says what to set
     stderr = daemon.stderr()
     assert exit_code == 2, daemon.output()
-    assert "sqs_queue_url" in stderr
-    assert "FUNCTIONAL__SQS_CONSUMER__SQS_QUEUE_URL" in stderr
+    for name in named:
+        assert name in stderr
     assert "Traceback" not in stderr
 
 
