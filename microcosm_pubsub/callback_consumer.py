@@ -118,7 +118,7 @@ def add_consume_parser(subparsers: Any) -> None:
     parser.add_argument("--concurrency", type=_positive_int, default=None)
     parser.add_argument("--processes", type=_positive_int, default=1)
     parser.add_argument("--health-port", type=int, default=None)
-    parser.add_argument("--shutdown-timeout", type=float, default=None)
+    parser.add_argument("--shutdown-timeout", type=_non_negative_seconds, default=None)
     parser.add_argument("--name", default="pubsub-consumer", help="graph name (prefix of env config vars)")
     parser.set_defaults(func=consume)
 
@@ -127,6 +127,12 @@ def _positive_int(text: str) -> int:
     from microcosm_pubsub.daemon import positive_int
 
     return positive_int(text)
+
+
+def _non_negative_seconds(text: str) -> float:
+    from microcosm_pubsub.daemon import non_negative_seconds
+
+    return non_negative_seconds(text)
 
 
 def add_systemd_parser(subparsers: Any) -> None:

@@ -55,7 +55,7 @@ class ConsumerDaemon(Daemon):
         parser.add_argument("--envelope", choices=sorted(_strategies()), help="enveloping strategy")
         parser.add_argument("--concurrency", type=positive_int, default=None,
                             help="handlers running at once (default: sqs_consumer.concurrency, 1)")
-        parser.add_argument("--shutdown-timeout", type=float, default=None,
+        parser.add_argument("--shutdown-timeout", type=non_negative_seconds, default=None,
                             help="seconds to let running handlers finish on SIGTERM (default 30)")
         parser.add_argument("--health-port", type=int, default=None,
                             help="serve /live, /ready and /stats on this port")
@@ -245,6 +245,17 @@ def positive_int(text: str) -> int:
         raise ArgumentTypeError(f"{text!r} is not a whole number") from None
     if value < 1:
         raise ArgumentTypeError(f"{value} is not allowed: use 1 or more")
+    return value
+
+
+def non_negative_seconds(text: str) -> float:
+    """An argparse type for durations: a number of seconds, 0 or more."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+    if value < 0:
+        raise ArgumentTypeError(f"{value:g} is not allowed: use 0 or more seconds")
     return value
 
 
