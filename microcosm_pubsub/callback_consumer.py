@@ -15,6 +15,8 @@ from json import loads
 from sys import stderr
 from typing import Any, Callable, Optional
 
+from microcosm_pubsub.arguments import non_negative_seconds, positive_int
+
 
 
 def _callback_envelope_class() -> type:
@@ -115,24 +117,12 @@ def add_consume_parser(subparsers: Any) -> None:
     parser.add_argument("--callback", help="package.module:function_or_class (or `callback` in --config)")
     parser.add_argument("--sqs-queue-url", help="the queue (or a JSON lines file, or STDIN)")
     parser.add_argument("--config", help="TOML or JSON: [consumer_config] for the callback, other sections configure the graph")
-    parser.add_argument("--concurrency", type=_positive_int, default=None)
-    parser.add_argument("--processes", type=_positive_int, default=1)
+    parser.add_argument("--concurrency", type=positive_int, default=None)
+    parser.add_argument("--processes", type=positive_int, default=1)
     parser.add_argument("--health-port", type=int, default=None)
-    parser.add_argument("--shutdown-timeout", type=_non_negative_seconds, default=None)
+    parser.add_argument("--shutdown-timeout", type=non_negative_seconds, default=None)
     parser.add_argument("--name", default="pubsub-consumer", help="graph name (prefix of env config vars)")
     parser.set_defaults(func=consume)
-
-
-def _positive_int(text: str) -> int:
-    from microcosm_pubsub.daemon import positive_int
-
-    return positive_int(text)
-
-
-def _non_negative_seconds(text: str) -> float:
-    from microcosm_pubsub.daemon import non_negative_seconds
-
-    return non_negative_seconds(text)
 
 
 def add_systemd_parser(subparsers: Any) -> None:

@@ -6,7 +6,7 @@ library) whose loop is the consume engine: polling ahead, bounded concurrency, b
 deletes, visibility heartbeat and an ordered, lossless shutdown on SIGTERM/SIGINT.
 
 """
-from argparse import ArgumentParser, ArgumentTypeError, Namespace
+from argparse import ArgumentParser, Namespace
 from logging import WARNING, getLogger
 from signal import SIGINT, SIGTERM, signal
 from sys import exit, stderr
@@ -16,6 +16,7 @@ from microcosm.loaders import load_each, load_from_dict
 from microcosm_daemon.api import SleepNow
 from microcosm_daemon.daemon import Daemon
 
+from microcosm_pubsub.arguments import non_negative_seconds, positive_int
 from microcosm_pubsub.consumer import STDIN
 from microcosm_pubsub.envelope import LambdaSQSEnvelope, NaiveSQSEnvelope, _strategies
 from microcosm_pubsub.errors import ConfigurationError
@@ -235,28 +236,6 @@ class ConsumerDaemon(Daemon):
             cache=cache,
             **{"sqs_queue_url": "queue", "envelope": None, "stdin": False, **kwargs},
         )
-
-
-def positive_int(text: str) -> int:
-    """An argparse type for counts that must be at least 1."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if value < 1:
-        raise ArgumentTypeError(f"{value} is not allowed: use 1 or more")
-    return value
-
-
-def non_negative_seconds(text: str) -> float:
-    """An argparse type for durations: a number of seconds, 0 or more."""
-    try:
-        value = float(text)
-    except ValueError:
-        raise ArgumentTypeError(f"{text!r} is not a number of seconds") from None
-    if value < 0:
-        raise ArgumentTypeError(f"{value:g} is not allowed: use 0 or more seconds")
-    return value
 
 
 def install_stop_signals(request_stop: Callable[[], None]) -> None:
