@@ -16,7 +16,7 @@ from time import monotonic
 from typing import Any, Callable, Optional
 
 
-def _run_worker(factory: Callable[[], Any]) -> None:
+def _run_worker(factory: Callable[[], Any], halted: Any) -> None:
     """
     Child process body: build the daemon and run it (it exits with its own code).
 
@@ -26,7 +26,13 @@ def _run_worker(factory: Callable[[], Any]) -> None:
     """
     signal(SIGTERM, SIG_DFL)
     signal(SIGINT, SIG_DFL)
-    factory().start()
+    daemon = factory()
+    try:
+        daemon.start()
+    except SystemExit:
+        if getattr(getattr(daemon, "engine", None), "halted", False):
+            halted.value = 1
+        raise
 
 
 class ServiceManager:
@@ -58,9 +64,11 @@ class ServiceManager:
         self._workers: list[Any] = []
         self._restarts: list[float] = []
         self._stop = Event()
+        # set by a worker whose handler raised HaltConsumer: its exit code is the manager's
+        self._halted = self._context.Value("b", 0)
 
     def _spawn(self) -> Any:
-        process = self._context.Process(target=_run_worker, args=(self.service_class,), daemon=False)
+        process = self._context.Process(target=_run_worker, args=(self.service_class, self._halted), daemon=False)
         process.start()
         self.logger.info(f"started worker pid {process.pid}")
         return process
@@ -79,6 +87,11 @@ class ServiceManager:
                 if process.is_alive() or self._stop.is_set():
                     continue
                 code = process.exitcode
+                if self._halted.value:
+                    self.logger.info(f"worker pid {process.pid} halted with exit code {code}; stopping the others")
+                    self._stop.set()
+                    exit_code = code
+                    break
                 if code == 0:
                     self.logger.info(f"worker pid {process.pid} exited cleanly; stopping the others")
                     self._stop.set()

@@ -50,6 +50,7 @@ class ConsumeEngine:
         self.logger = logger or getLogger("microcosm_pubsub.engine")
         self.stats = EngineStats()
         self.exit_code = 0
+        self.halted = False
         self.draining = False
         # callables run once the engine is consuming, and when it starts to stop (e.g. sd_notify)
         self.on_started: list = []
@@ -148,6 +149,7 @@ class ConsumeEngine:
         self.logger.info(f"a handler asked to halt (exit code {halt.exit_code}): {halt.reason or 'no reason given'}")
         with self._lock:
             self.exit_code = halt.exit_code
+            self.halted = True
         self.request_stop()
 
     def request_stop(self) -> None:

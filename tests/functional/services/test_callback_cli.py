@@ -78,6 +78,17 @@ def test_halt_consumer_exits_with_its_code(svc_broker, svc_consume):
     assert svc_broker.depth(queue_url) == 0
 
 
+def test_halt_under_processes_stops_the_manager_with_its_code(svc_broker, svc_consume):
+    """With `--processes 2`, a worker's `HaltConsumer(exit_code=3)` stops all workers and the manager exits 3."""
+    queue_url = svc_broker.queue()
+    svc_broker.send(queue_url, {"mediaType": "application/vnd.example.job", "action": "halt"})
+    child = svc_consume("--callback", "svc_callbacks:outcomes", "--sqs-queue-url", queue_url, "--processes", "2")
+
+    assert child.wait() == 3, child.log()
+    assert len(child.events("halting")) == 1
+    assert svc_broker.depth(queue_url) == 0
+
+
 def test_consumer_config_from_toml_reaches_the_callback(svc_broker, svc_consume, tmp_path):
     """A TOML `--config` names the callback and queue; its `[consumer_config]` reaches the callback."""
     queue_url = svc_broker.queue()
