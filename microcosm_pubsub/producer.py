@@ -7,11 +7,10 @@ earlier library's call shapes (one `Publish` each, or one `batch_message`).
 
 """
 from dataclasses import dataclass
-from functools import wraps
 from hashlib import sha256
 from logging import Logger
 from time import perf_counter, time
-from typing import Any, Callable, Iterable, Optional
+from typing import Any, Optional
 from unittest.mock import MagicMock
 
 from microcosm.api import defaults, typed
@@ -20,16 +19,11 @@ from microcosm.opaque import NormalizedDict
 from microcosm_logging.decorators import logger
 
 from microcosm_pubsub.aws import make_client
-from microcosm_pubsub.batch import MessageBatchSchema
 from microcosm_pubsub.constants import PUBLISHED_KEY, REQUEST_ID_KEY
-from microcosm_pubsub.errors import (
-    BatchPublishError,
-    ConfigurationError,
-    MessageTooLargeError,
-    PublishError,
-    TopicNotDefinedError,
-)
-from microcosm_pubsub.limits import SNS_MAX_BATCH_ENTRIES, SNS_MAX_MESSAGE_BYTES
+from microcosm_pubsub.deferred import DeferredBatchProducer, DeferredProducer, deferred, deferred_batch
+from microcosm_pubsub.errors import ConfigurationError, MessageTooLargeError, PublishError, TopicNotDefinedError
+from microcosm_pubsub.limits import SNS_MAX_MESSAGE_BYTES
+from microcosm_pubsub.publish_batch import BatchPublishing, chunk_by_count_and_size
 from microcosm_pubsub.topics import configure_sns_topic_arns, iter_topic_mappings
 from microcosm_pubsub.tracing import add_trace_to_message, trace_outgoing_message
 
@@ -39,6 +33,7 @@ __all__ = [
     "DeferredProducer",
     "PubsubMessage",
     "SNSProducer",
+    "chunk_by_count_and_size",
     "configure_sns_producer",
     "configure_sns_topic_arns",
     "deferred",
@@ -81,7 +76,7 @@ class PubsubMessage:
 
 
 @logger
-class SNSProducer:
+class SNSProducer(BatchPublishing):
     """Publishes messages to the SNS topics their media types are routed to."""
 
     logger: Logger
@@ -195,72 +190,6 @@ class SNSProducer:
         arguments = {**extra, "elapsed_time": (perf_counter() - start) * 1000, "publish_result": publish_result}
         self.pubsub_producer_metrics(**arguments)
 
-    def produce_batch(
-        self,
-        media_type: str,
-        messages: Iterable[dict],
-        message_group_id: Optional[str] = None,
-    ) -> list[Optional[str]]:
-        """
-        Publish many messages of one media type with SNS `PublishBatch` and return their ids.
-
-        Every message is validated and size-checked before anything is sent. Calls carry up to 10
-        entries and stay under the SNS request size limit. Entries SNS refuses are gathered into
-        one `BatchPublishError` naming them (by position in `messages`); the others are published.
-
-        """
-        if self.skip:
-            return []
-        encoded = [self.create_message(media_type, dct) for dct in messages]
-        return self.publish_batch(encoded, message_group_id)
-
-    def publish_batch(
-        self,
-        pubsub_messages: list[PubsubMessage],
-        message_group_id: Optional[str] = None,
-    ) -> list[Optional[str]]:
-        message_ids: list[Optional[str]] = [None] * len(pubsub_messages)
-        failed: list[dict] = []
-        for chunk in chunk_by_count_and_size(pubsub_messages):
-            self.publish_chunk(pubsub_messages, chunk, message_group_id, message_ids, failed)
-        if failed:
-            raise BatchPublishError(failed, message_ids)
-        return message_ids
-
-    def publish_chunk(
-        self,
-        pubsub_messages: list[PubsubMessage],
-        chunk: list[int],
-        message_group_id: Optional[str],
-        message_ids: list[Optional[str]],
-        failed: list[dict],
-    ) -> None:
-        topic_arn = pubsub_messages[chunk[0]].topic_arn
-        entries = [
-            dict(
-                Id=str(index),
-                Message=pubsub_messages[index].message,
-                MessageAttributes=pubsub_messages[index].message_attributes,
-                **pubsub_messages[index].fifo_arguments(message_group_id),
-            )
-            for index in chunk
-        ]
-        start = perf_counter()
-        try:
-            response = self.sns_client.publish_batch(TopicArn=topic_arn, PublishBatchRequestEntries=entries)
-        except Exception as error:
-            self.pubsub_producer_metrics(elapsed_time=(perf_counter() - start) * 1000,
-                                         publish_result="FAILURE", media_type=pubsub_messages[chunk[0]].media_type)
-            raise PublishError(f"could not publish a batch of {len(chunk)} to {topic_arn}: {error}") from error
-        for entry in response.get("Successful", []):
-            message_ids[int(entry["Id"])] = entry.get("MessageId")
-        for entry in response.get("Failed", []):
-            failed.append(dict(index=int(entry["Id"]), code=entry.get("Code"), message=entry.get("Message"),
-                               sender_fault=entry.get("SenderFault")))
-        self.pubsub_producer_metrics(elapsed_time=(perf_counter() - start) * 1000,
-                                     publish_result="FAILURE" if response.get("Failed") else "SUCCESS",
-                                     media_type=pubsub_messages[chunk[0]].media_type)
-
     def choose_topic_arn(self, media_type: str) -> str:
         """The topic for a media type, or `TopicNotDefinedError` saying how to configure one."""
         try:
@@ -278,115 +207,6 @@ class SNSProducer:
     def choose_message_attributes(self, media_type: str) -> dict[str, dict[str, str]]:
         """The `media_type` attribute, which subscription filter policies match on."""
         return {"media_type": {"DataType": "String", "StringValue": media_type}}
-
-
-def chunk_by_count_and_size(pubsub_messages: list[PubsubMessage]) -> Iterable[list[int]]:
-    """Indexes grouped per topic into PublishBatch calls of at most 10 entries and 256 KiB."""
-    by_topic: dict[str, list[int]] = {}
-    for index, pubsub_message in enumerate(pubsub_messages):
-        by_topic.setdefault(pubsub_message.topic_arn, []).append(index)
-    for indexes in by_topic.values():
-        chunk: list[int] = []
-        chunk_size = 0
-        for index in indexes:
-            size = pubsub_messages[index].size
-            if chunk and (len(chunk) == SNS_MAX_BATCH_ENTRIES or chunk_size + size > SNS_MAX_MESSAGE_BYTES):
-                yield chunk
-                chunk, chunk_size = [], 0
-            chunk.append(index)
-            chunk_size += size
-        if chunk:
-            yield chunk
-
-
-class DeferredProducer:
-    """
-    Collects a unit of work's messages and publishes them when it exits cleanly.
-
-    Messages are routed, validated and encoded at once, so bad input fails where it is produced;
-    an exception in the unit of work publishes nothing.
-
-    """
-
-    def __init__(self, producer: SNSProducer):
-        self.producer = producer
-        self.messages: list[PubsubMessage] = []
-
-    def produce(self, media_type: str, dct: Optional[dict] = None, **kwargs: Any) -> None:
-        if self.producer.skip:
-            return
-        self.messages.append(self.producer.create_message(media_type, dct, **kwargs))
-
-    def __enter__(self) -> "DeferredProducer":
-        self.messages = []
-        return self
-
-    def __exit__(self, exc_type: Any, exc_value: Any, traceback: Any) -> None:
-        if exc_type is not None:
-            return
-        self.publish_all()
-
-    def publish_all(self) -> None:
-        for pubsub_message in self.messages:
-            self.producer.publish_message(pubsub_message)
-
-
-class DeferredBatchProducer(DeferredProducer):
-    """Publishes the unit of work's messages as `batch_message`s of `deferred_batch_size`."""
-
-    def generate_message_batches(self, messages: list, deferred_batch_size: int) -> Iterable[list]:
-        for start in range(0, len(messages), deferred_batch_size):
-            yield messages[start:start + deferred_batch_size]
-
-    def construct_batch_pubsub_message(self, message_batch: list[PubsubMessage]) -> list[dict]:
-        return [
-            dict(
-                media_type=pubsub_message.media_type,
-                message=pubsub_message.message,
-                message_attributes=pubsub_message.message_attributes,
-                opaque_data=pubsub_message.opaque_data,
-                topic_arn=pubsub_message.topic_arn,
-            )
-            for pubsub_message in message_batch
-        ]
-
-    def publish_all(self) -> None:
-        for message_batch in self.generate_message_batches(self.messages, self.producer.deferred_batch_size):
-            if len(message_batch) > 1:
-                self.producer.produce(
-                    MessageBatchSchema.MEDIA_TYPE,
-                    messages=self.construct_batch_pubsub_message(message_batch),
-                )
-            elif message_batch:
-                self.producer.publish_message(message_batch[0])
-
-
-def _deferring(producer_class: type, component: Any, key: str) -> Callable:
-    """A decorator that swaps `component.<key>` for a deferring producer during each call."""
-    sns_producer = getattr(component.graph, key)
-
-    def decorator(func: Callable) -> Callable:
-        @wraps(func)
-        def wrapper(*args: Any, **kwargs: Any) -> Any:
-            deferred_producer = producer_class(sns_producer)
-            setattr(component, key, deferred_producer)
-            try:
-                with deferred_producer:
-                    return func(*args, **kwargs)
-            finally:
-                setattr(component, key, sns_producer)
-        return wrapper
-    return decorator
-
-
-def deferred(component: Any, key: str = "sns_producer") -> Callable:
-    """Defer `component.<key>.produce` calls made by the decorated function until it returns."""
-    return _deferring(DeferredProducer, component, key)
-
-
-def deferred_batch(component: Any, key: str = "sns_producer") -> Callable:
-    """Like `deferred`, publishing the collected messages as batches."""
-    return _deferring(DeferredBatchProducer, component, key)
 
 
 def parse_skip(value: Any, debug: bool) -> bool:

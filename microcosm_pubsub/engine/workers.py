@@ -7,7 +7,7 @@ result to the resolver. `concurrency` workers run at once; with 1, handling is s
 """
 from logging import Logger
 from threading import Event, Thread
-from typing import Any, Callable
+from typing import Callable
 
 from microcosm_pubsub.engine.holdings import Holdings
 from microcosm_pubsub.engine.stats import EngineStats
