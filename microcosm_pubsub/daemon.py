@@ -167,7 +167,7 @@ class ConsumerDaemon(Daemon):
             from microcosm_pubsub.health import HealthServer
 
             health = HealthServer(engine, self.args.health_port)
-            health.start()
+            engine.on_started.append(health.start)
         interval = systemd.watchdog_interval()
         watchdog = systemd.Watchdog(lambda: all(poller.is_turning(60 + engine.consumer.wait_seconds)
                                                 for poller in engine.pollers),

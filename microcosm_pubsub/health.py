@@ -53,8 +53,10 @@ class HealthServer:
         return 404, {"error": f"unknown path {route or '/'}: use /live, /ready or /stats"}
 
     def start(self) -> None:
+        """Serve from a thread (the daemon starts this once its engine is consuming)."""
         self._thread.start()
 
     def stop(self) -> None:
-        self.httpd.shutdown()
+        if self._thread.is_alive():
+            self.httpd.shutdown()
         self.httpd.server_close()
