@@ -9,15 +9,19 @@ from marshmallow import fields
 from microcosm_pubsub.codecs import PubSubMessageSchema
 
 
-class URIMessageSchema(PubSubMessageSchema):
-    """A message that points at a resource by `uri`; consumers fetch the resource themselves."""
-
-    uri = fields.String(required=True)
+class ConventionMessageSchema(PubSubMessageSchema):
+    """A schema one class serves for many media types: an instance may carry its own `MEDIA_TYPE`."""
 
     def __init__(self, media_type: Optional[str] = None, **kwargs: Any):
         super().__init__(**kwargs)
         if media_type is not None:
             self.MEDIA_TYPE = media_type
+
+
+class URIMessageSchema(ConventionMessageSchema):
+    """A message that points at a resource by `uri`; consumers fetch the resource themselves."""
+
+    uri = fields.String(required=True)
 
 
 class ChangedURIMessageSchema(URIMessageSchema):
@@ -27,12 +31,7 @@ class ChangedURIMessageSchema(URIMessageSchema):
     new_value = fields.String()
 
 
-class IdentityMessageSchema(PubSubMessageSchema):
+class IdentityMessageSchema(ConventionMessageSchema):
     """A message that names a resource by `id`: used for deletions, when no URI resolves."""
 
     id = fields.String(required=True)
-
-    def __init__(self, media_type: Optional[str] = None, **kwargs: Any):
-        super().__init__(**kwargs)
-        if media_type is not None:
-            self.MEDIA_TYPE = media_type
