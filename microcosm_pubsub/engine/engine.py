@@ -8,7 +8,7 @@ wires them and owns the ordered shutdown.
 
 """
 from logging import Logger, getLogger
-from threading import Event, Lock
+from threading import Event, Lock, Thread
 from time import monotonic
 from typing import Any, Optional
 
@@ -69,7 +69,7 @@ class ConsumeEngine:
         self.pollers = [
             Poller(
                 self.consumer, self.work, self.holdings, self.stats, self.logger,
-                release=self.release, on_end_of_input=self.request_stop, name=str(index),
+                release=self.release, on_end_of_input=self.end_of_input, name=str(index),
             )
             for index in range(self.receivers)
         ]
@@ -151,6 +151,14 @@ class ConsumeEngine:
             self.exit_code = halt.exit_code
             self.halted = True
         self.request_stop()
+
+    def end_of_input(self) -> None:
+        """A replayed file or stdin ran out: stop once everything received has been handled."""
+        def stop_when_done() -> None:
+            self.holdings.wait_until_empty(None)
+            self.request_stop()
+
+        Thread(target=stop_when_done, name="pubsub-end-of-input", daemon=True).start()
 
     def request_stop(self) -> None:
         """Ask for a graceful stop (safe from signal handlers and any thread); again: stop fast."""

@@ -48,3 +48,14 @@ def test_file_replay_with_the_naive_envelope(replay_env, tmp_path):
 
     assert result.returncode == 0, result.stdout + result.stderr
     assert result.stdout.count("handled ") == 2
+
+
+def test_stdin_replay_handles_every_line_of_several_batches(replay_env):
+    """End of input waits for every received line to be handled: 35 lines, 35 handled, exit 0."""
+    lines = [{"mediaType": SIMPLE, "message": f"line {index}", "timestamp": 1.0} for index in range(35)]
+
+    result = run_daemon(replay_env, ["--stdin"], stdin="".join(json.dumps(line) + "\n" for line in lines))
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    handled = [line for line in result.stdout.splitlines() if line.startswith("handled ")]
+    assert sorted(handled) == sorted(f"handled {SIMPLE}: line {index}" for index in range(35))
