@@ -65,7 +65,7 @@ class ServiceClient:
         """Call `service_name`'s `on_<method>(message, **kwargs)`; return what it returned."""
         service = service_name_for(service_name)
         media_type = request_media_type(service, method)
-        self.prepare(service, media_type)
+        self.prepare(service)
         request_id = str(uuid4())
         deadline = monotonic() + timeout
         with self._poll_lock:
@@ -92,13 +92,9 @@ class ServiceClient:
             raise RemoteError(str(error.get("type")), str(error.get("message")))
         return reply.get("result")
 
-    def prepare(self, service: str, media_type: str) -> None:
-        """Register the request schema; route by a `...request.<service>.*` mapping when there is one."""
-        wildcard = request_wildcard(service)
-        self.schema_registry.register(wildcard, ServiceRequestSchema)
-        topics = getattr(self.producer, "sns_topic_arns", None)
-        if isinstance(topics, dict) and media_type not in topics and wildcard in topics:
-            topics[media_type] = topics[wildcard]
+    def prepare(self, service: str) -> None:
+        """Register the request schema (`sns_topic_arns` routes a `...request.<service>.*` mapping itself)."""
+        self.schema_registry.register(request_wildcard(service), ServiceRequestSchema)
 
     def ensure_reply_queue(self) -> str:
         """The reply queue URL, creating the queue on first use."""

@@ -11,6 +11,7 @@ from typing import Any, Iterator, Optional
 from microcosm.api import defaults
 
 from microcosm_pubsub.conventions import make_media_type
+from microcosm_pubsub.registry import wildcard_for
 
 
 def collapse_dict(dct: dict, prefix: str = "", separator: str = ".") -> Iterator[tuple[str, Any]]:
@@ -42,7 +43,7 @@ class TopicArns(dict):
         self.excluded_from_default = excluded_from_default
 
     def __missing__(self, media_type: str) -> Optional[str]:
-        wildcard = media_type.rsplit(".", 1)[0] + ".*"
+        wildcard = wildcard_for(media_type)
         if wildcard in self.keys():
             return dict.__getitem__(self, wildcard)
         if self.default is None or media_type in self.excluded_from_default:

@@ -8,7 +8,7 @@ and resumes as soon as a receive succeeds.
 """
 from logging import Logger
 from threading import Event, Thread
-from time import monotonic, time
+from time import monotonic
 from typing import Any, Callable
 
 from microcosm_daemon.error_policy import ExitError
@@ -95,7 +95,6 @@ class Poller:
         except Exception as error:
             self._broker_failed(error)
             return []
-        self.stats.last_poll_at = time()
         self._broker_recovered()
         if messages:
             self._idle.reset()

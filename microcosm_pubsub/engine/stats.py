@@ -23,7 +23,6 @@ class EngineStats:
         self._started = monotonic()
         self.last_error: Optional[str] = None
         self.in_flight = 0
-        self.last_poll_at: Optional[float] = None
 
     def increment(self, name: str, count: int = 1) -> None:
         with self._lock:
