@@ -8,7 +8,6 @@ deletes, visibility heartbeat and an ordered, lossless shutdown on SIGTERM/SIGIN
 """
 from argparse import ArgumentParser, Namespace
 from logging import WARNING, getLogger
-from signal import SIGINT, SIGTERM, signal
 from sys import exit, stderr
 from typing import Any, Callable, Optional
 
@@ -20,6 +19,7 @@ from microcosm_pubsub.arguments import non_negative_seconds, positive_int
 from microcosm_pubsub.consumer import STDIN
 from microcosm_pubsub.envelope import LambdaSQSEnvelope, NaiveSQSEnvelope, _strategies
 from microcosm_pubsub.errors import ConfigurationError
+from microcosm_pubsub.stop_signals import StopSignals
 
 
 # loggers that print signed request headers (session tokens included) at DEBUG
@@ -161,7 +161,7 @@ class ConsumerDaemon(Daemon):
         from microcosm_pubsub import systemd
 
         self.engine = engine = self.make_engine()
-        install_stop_signals(engine.request_stop)
+        stop_signals = StopSignals().install()
         health = None
         if getattr(self.args, "health_port", None):
             from microcosm_pubsub.health import HealthServer
@@ -177,7 +177,7 @@ class ConsumerDaemon(Daemon):
         if watchdog:
             watchdog.start()
         try:
-            return engine.run()
+            return engine.run(stop_signals)
         finally:
             if watchdog:
                 watchdog.stop()
@@ -236,15 +236,6 @@ class ConsumerDaemon(Daemon):
             cache=cache,
             **{"sqs_queue_url": "queue", "envelope": None, "stdin": False, **kwargs},
         )
-
-
-def install_stop_signals(request_stop: Callable[[], None]) -> None:
-    """SIGTERM and SIGINT ask for a graceful stop; a second one asks for a fast stop."""
-    def on_signal(signalnum: int, frame: Any) -> None:
-        request_stop()
-
-    signal(SIGTERM, on_signal)
-    signal(SIGINT, on_signal)
 
 
 def quiet_credential_loggers() -> None:

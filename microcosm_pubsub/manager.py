@@ -11,9 +11,10 @@ non-zero rather than looping forever.
 from logging import Logger, getLogger
 from multiprocessing import get_context
 from signal import SIG_DFL, SIGINT, SIGTERM, signal
-from threading import Event
-from time import monotonic
+from time import monotonic, sleep
 from typing import Any, Callable, Optional
+
+from microcosm_pubsub.stop_signals import POLL_SECONDS, StopSignals
 
 
 def _run_worker(factory: Callable[[], Any], halted: Any) -> None:
@@ -63,7 +64,8 @@ class ServiceManager:
         self._context = get_context("fork")
         self._workers: list[Any] = []
         self._restarts: list[float] = []
-        self._stop = Event()
+        self._stopping = False
+        self._stop_signals = StopSignals()
         # set by a worker whose handler raised HaltConsumer: its exit code is the manager's
         self._halted = self._context.Value("b", 0)
 
@@ -73,42 +75,49 @@ class ServiceManager:
         self.logger.info(f"started worker pid {process.pid}")
         return process
 
-    def _on_signal(self, signalnum: int, frame: Any) -> None:
-        self._stop.set()
-
     def run(self) -> int:
         """Supervise until a stop signal or too many crashes; return the exit code."""
-        signal(SIGTERM, self._on_signal)
-        signal(SIGINT, self._on_signal)
+        self._stop_signals.install()
         self._workers = [self._spawn() for _ in range(self.process_count)]
         exit_code = 0
-        while not self._stop.wait(0.2):
+        while not self._wait(POLL_SECONDS):
             for index, process in enumerate(self._workers):
-                if process.is_alive() or self._stop.is_set():
+                if process.is_alive() or self._stopping:
                     continue
                 code = process.exitcode
                 if self._halted.value:
                     self.logger.info(f"worker pid {process.pid} halted with exit code {code}; stopping the others")
-                    self._stop.set()
+                    self._stopping = True
                     exit_code = code
                     break
                 if code == 0:
                     self.logger.info(f"worker pid {process.pid} exited cleanly; stopping the others")
-                    self._stop.set()
+                    self._stopping = True
                     break
                 if self._too_many_restarts():
                     self.logger.error(f"workers keep failing ({len(self._restarts)} restarts "
                                       f"in {self.restart_window_seconds:g}s); giving up")
-                    self._stop.set()
+                    self._stopping = True
                     exit_code = 1
                     break
                 delay = min(self.backoff_cap_seconds, self.backoff_base_seconds * 2 ** (len(self._restarts) - 1))
                 self.logger.warning(f"worker pid {process.pid} died with exit code {code}; restarting in {delay:.1f}s")
-                if self._stop.wait(delay):
+                if self._wait(delay):
                     break
                 self._workers[index] = self._spawn()
         self._stop_all()
         return exit_code
+
+    def _wait(self, seconds: float) -> bool:
+        """Sleep up to `seconds` on the main thread; True once a stop was asked (by a signal or here)."""
+        deadline = monotonic() + seconds
+        while True:
+            if self._stop_signals.take():
+                self._stopping = True
+            remaining = deadline - monotonic()
+            if self._stopping or remaining <= 0:
+                return self._stopping
+            sleep(min(POLL_SECONDS, remaining))
 
     def _too_many_restarts(self) -> bool:
         now = monotonic()

@@ -24,6 +24,7 @@ from microcosm_pubsub.engine.workers import Workers
 from microcosm_pubsub.errors import HaltConsumer
 from microcosm_pubsub.message import SQSMessage
 from microcosm_pubsub.result import MessageHandlingResult
+from microcosm_pubsub.stop_signals import POLL_SECONDS, StopSignals
 
 
 DEFAULT_VISIBILITY_TIMEOUT = 30
@@ -57,6 +58,7 @@ class ConsumeEngine:
         self.on_stopping: list = []
         self._stop_requested = Event()
         self._fast_stop = Event()
+        self._stop_signals: Optional[StopSignals] = None
         self._lock = Lock()
         self.receivers = self._receivers(config.receivers)
         self.holdings = Holdings(capacity=self.concurrency + self.receivers * self.consumer.limit)
@@ -187,13 +189,24 @@ class ConsumeEngine:
             except Exception:
                 self.logger.warning("an engine listener failed", exc_info=True)
 
-    def run(self) -> int:
-        """Start, block until a stop is requested, stop in order, and return the exit code."""
+    def run(self, stop_signals: Optional[StopSignals] = None) -> int:
+        """
+        Start, block until a stop is requested, stop in order, and return the exit code.
+
+        Called on the main thread with the process's `StopSignals`, each signal counted there
+        becomes a `request_stop()` (the second one: a fast stop).
+
+        """
+        self._stop_signals = stop_signals
         self.start()
-        while not self._stop_requested.wait(0.5):
-            pass
+        while not self._stop_requested.wait(POLL_SECONDS):
+            self._take_stop_signals()
         self.shutdown()
         return self.exit_code
+
+    def _take_stop_signals(self) -> None:
+        for _ in range(self._stop_signals.take() if self._stop_signals else 0):
+            self.request_stop()
 
     def shutdown(self) -> None:
         """The ordered stop: one log line per step."""
@@ -221,7 +234,10 @@ class ConsumeEngine:
 
     def _wait_for_workers(self) -> bool:
         deadline = monotonic() + self.shutdown_timeout
-        while monotonic() < deadline and not self._fast_stop.is_set():
-            if self.workers.join(0.1):
+        while monotonic() < deadline:
+            self._take_stop_signals()
+            if self._fast_stop.is_set():
+                break
+            if self.workers.join(POLL_SECONDS):
                 return True
         return self.workers.join(0)

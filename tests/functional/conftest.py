@@ -177,7 +177,7 @@ def read_records(path: Path) -> list[tuple[str, str, str, int]]:
     if not path.exists():
         return []
     records = []
-    for line in path.read_text().splitlines():
+    for line in path.read_text().split("\n")[:-1]:  # a line still being written has no newline yet
         item, message_id, marker, pid = line.split("\t")
         records.append((item, message_id, marker, int(pid)))
     return records

@@ -120,7 +120,8 @@ class Child:
     def events(self, name: Optional[str] = None) -> list[dict]:
         if not self.out_path.exists():
             return []
-        lines = [json.loads(line) for line in self.out_path.read_text().splitlines() if line.strip()]
+        # a line still being written has no newline yet: leave it for the next poll
+        lines = [json.loads(line) for line in self.out_path.read_text().split("\n")[:-1] if line.strip()]
         return [line for line in lines if name is None or line["event"] == name]
 
     def wait_events(self, name: str, count: int, timeout: float = 20) -> list[dict]:

@@ -109,13 +109,13 @@ class EngineRig:
         )["Attributes"]
         return int(attributes["ApproximateNumberOfMessages"]) + int(attributes["ApproximateNumberOfMessagesNotVisible"])
 
-    def start(self) -> "EngineRig":
-        self.thread = Thread(target=self._run, name="engine-under-test", daemon=True)
+    def start(self, stop_signals: Any = None) -> "EngineRig":
+        self.thread = Thread(target=self._run, args=(stop_signals,), name="engine-under-test", daemon=True)
         self.thread.start()
         return self
 
-    def _run(self) -> None:
-        self.exit_code = self.engine.run()
+    def _run(self, stop_signals: Any) -> None:
+        self.exit_code = self.engine.run(stop_signals)
 
     def join(self, timeout: float = 20.0) -> Optional[int]:
         """Wait for `run()` to return (after a stop it requested itself); return its exit code."""

@@ -1,0 +1,39 @@
+"""
+SIGTERM and SIGINT for a process whose main thread supervises others.
+
+Python runs a signal handler on the main thread between two bytecodes, which may be while that
+thread holds the lock inside a `threading.Event` it is waiting on. A handler that set that Event
+would wait for a lock its own thread holds, forever: the process keeps running (its other
+threads even keep answering health checks and watchdog pings) but never stops. So the handler
+here only counts, which takes no lock, and the main thread's loop turns the count into stop
+requests.
+
+"""
+from signal import SIGINT, SIGTERM, signal
+from typing import Any
+
+
+# how often a supervising loop looks at the count: the worst-case delay before a signal is acted on
+POLL_SECONDS = 0.1
+
+
+class StopSignals:
+    """A lock-free count of stop signals, read by the main thread."""
+
+    def __init__(self) -> None:
+        self.received = 0
+        self._taken = 0
+
+    def install(self) -> "StopSignals":
+        signal(SIGTERM, self._count)
+        signal(SIGINT, self._count)
+        return self
+
+    def _count(self, signalnum: int, frame: Any) -> None:
+        self.received += 1
+
+    def take(self) -> int:
+        """Signals received since the last call (a second signal usually means: stop faster)."""
+        new = self.received - self._taken
+        self._taken += new
+        return new
