@@ -91,7 +91,7 @@ def test_timeout_when_no_service_runs(svc_broker, svc_client_graph):
     elapsed = monotonic() - started
     assert isinstance(raised.value, ServiceTimeout)
     assert "echo" in str(raised.value) and "ping" in str(raised.value)
-    assert 1.5 <= elapsed < 4
+    assert 1.5 <= elapsed < 1.5 + 5  # raised once the timeout passed, not hung
 
 
 def test_service_with_processes_and_per_service_routing(svc_broker, svc_spawn, svc_client_graph):

@@ -121,7 +121,7 @@ def test_no_reply_raises_service_timeout(client_graph):
     started = monotonic()
     with pytest.raises(ServiceTimeout, match="no reply from service echo to ping within 1s"):
         client_graph.service_client.call("echo", "ping", timeout=1)
-    assert 1 <= monotonic() - started < 3
+    assert 1 <= monotonic() - started < 1 + 5  # raised once the timeout passed, not hung
     assert issubclass(ServiceTimeout, TimeoutError)
 
 
