@@ -190,11 +190,18 @@ class URIHandler(metaclass=ABCMeta):
         return resource
 
     def _is_cacheable(self, message: dict, uri: str) -> bool:
-        """Whether a cache is configured and the whitelist accepts this message's resource."""
+        """
+        Whether a cache is configured and the whitelist accepts this message's resource.
+
+        The dispatcher hands handlers content loaded by the schema (`media_type`); a dict built
+        by hand may still carry the wire key (`mediaType`). The earlier library read only the
+        wire key, so its default whitelist never cached a dispatched message.
+
+        """
         if not self.resource_cache:
             return False
         return bool(self.resource_cache_whitelist_callable(
-            media_type=message.get("mediaType"),
+            media_type=message.get("media_type") or message.get("mediaType"),
             uri=uri,
         ))
 

@@ -233,6 +233,15 @@ def test_cache_miss_fetches_and_stores(cached_graph, kwargs, ttl):
     cache_set.assert_called_with(EVENT_URI, dict(foo="bar"), ttl=ttl)
 
 
+def test_dispatched_content_is_cached_by_the_default_whitelist(cached_graph):
+    """Content as the dispatcher passes it (loaded by the schema: `media_type`) is cached too."""
+    message = dict(uri=EVENT_URI, media_type=CREATED)
+    _, mocked_get, cache_get, cache_set = fetch_with_cache(URIHandler(cached_graph), message, json_data=dict(a=1))
+
+    cache_get.assert_called_with(EVENT_URI)
+    cache_set.assert_called_with(EVENT_URI, dict(a=1), ttl=60)
+
+
 def test_cache_hit_skips_the_fetch(cached_graph):
     """A whitelisted resource found in the cache is returned with no HTTP call and no write."""
     message = dict(uri=EVENT_URI, mediaType=CREATED)
