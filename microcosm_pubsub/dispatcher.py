@@ -108,6 +108,9 @@ class SQSMessageDispatcher:
         self.validate_content(message)
 
     def validate_ttl(self) -> None:
+        """The publish-loop guard; with `sqs_message_context.enable_ttl` off an inbound hop count is passed on, not enforced."""
+        if not getattr(self.sqs_message_context, "enable_ttl", True):
+            return
         ttl = self.opaque.get(TTL_KEY)
         if ttl is not None and int(ttl) <= 0:
             raise TTLExpired("message hop count (opaqueData x-request-ttl) ran out: a publish loop?")

@@ -134,6 +134,16 @@ def test_ttl_zero_expires(dispatch, sqs):
     sqs.delete_message.assert_called_once()
 
 
+def test_ttl_guard_off_handles_a_message_with_no_hops_left(core_make_graph, core_broker):
+    """With `enable_ttl` off the hop count is neither decremented nor enforced: the handler runs."""
+    graph = core_make_graph(sqs_message_context=dict(enable_ttl=False))
+    core_broker.send(dumps(dict(mediaType=JOB, uri=URI, opaqueData={"x-request-ttl": "0"})))
+    [message] = graph.sqs_consumer.consume()
+    result = graph.sqs_message_dispatcher.handle_message(message, {JOB: succeed})
+
+    assert result.result is Result.SUCCEEDED
+
+
 def test_ttl_above_zero_is_handled(dispatch):
     """A message with hops to spare is handled."""
     assert dispatch(succeed, opaqueData={"x-request-ttl": "2"}).result is Result.SUCCEEDED
