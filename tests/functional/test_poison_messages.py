@@ -5,8 +5,9 @@ by its policy (skipped after the maximum attempts, ignored at once, or moved to 
 """
 from json import dumps
 
+from daemon_support import ITEM_MEDIA_TYPE
 
-ITEM_MEDIA_TYPE = "application/vnd.globality.pubsub.functional.item"
+
 UNKNOWN_MEDIA_TYPE = "application/vnd.globality.pubsub.functional.unknown"
 RETRY_FAST = {"FUNCTIONAL__SQS_CONSUMER__MESSAGE_RETRY_VISIBILITY_TIMEOUT_SECONDS": "1"}
 TWO_ATTEMPTS = {"FUNCTIONAL__SQS_MESSAGE_DISPATCHER__MESSAGE_MAX_PROCESSING_ATTEMPTS": "2", **RETRY_FAST}
