@@ -10,11 +10,14 @@ while its receive loop is turning, so a wedged consumer is restarted.
 import os
 import socket
 from importlib.resources import files
+from logging import getLogger
 from threading import Event, Thread
 from typing import Callable, Optional
 
 
 UNIT_NAME = "pubsub-consumer@.service"
+# the longest a notice may wait for room on systemd's socket
+NOTIFY_TIMEOUT_SECONDS = 1.0
 
 
 def unit_text() -> str:
@@ -23,15 +26,27 @@ def unit_text() -> str:
 
 
 def notify(state: str) -> bool:
-    """Send one sd_notify state (e.g. "READY=1"); False when not run by systemd."""
+    """
+    Send one sd_notify state (e.g. "READY=1"); False when not run by systemd or it was not sent.
+
+    A notice must never stop or stall the consumer: a socket that is gone or whose queue is full
+    (Linux queues only `net.unix.max_dgram_qlen` datagrams, 10 by default, before a send blocks)
+    costs at most NOTIFY_TIMEOUT_SECONDS and a logged warning.
+
+    """
     address = os.environ.get("NOTIFY_SOCKET")
     if not address:
         return False
     if address.startswith("@"):
         address = "\0" + address[1:]
-    with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as sock:
-        sock.connect(address)
-        sock.sendall(state.encode())
+    try:
+        with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as sock:
+            sock.settimeout(NOTIFY_TIMEOUT_SECONDS)
+            sock.connect(address)
+            sock.sendall(state.encode())
+    except OSError as error:
+        getLogger(__name__).warning(f"could not send {state} to systemd's NOTIFY_SOCKET: {error}")
+        return False
     return True
 
 
