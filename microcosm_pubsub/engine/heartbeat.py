@@ -49,7 +49,11 @@ class VisibilityHeartbeat:
 
     def _run(self) -> None:
         while not self._stopping.wait(self.interval):
-            self.beat()
+            try:
+                self.beat()
+            except Exception:
+                # one bad beat must not end the heartbeat: slow handlers would be redelivered
+                self.logger.warning("visibility heartbeat failed; trying again next beat", exc_info=True)
 
     def beat(self) -> int:
         """Extend every message due for it; return how many were extended."""
