@@ -140,7 +140,5 @@ class Child:
             raise AssertionError(f"pid {self.pid} still running after {timeout}s\n--- log:\n{self.log()}")
 
 
-
-
 def systemd_analyze() -> Optional[str]:
     return shutil.which("systemd-analyze")
