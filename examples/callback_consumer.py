@@ -25,7 +25,9 @@ HERE = Path(__file__).resolve().parent
 
 def printer(message):
     """Print each message. `message` is an SQSMessage: .content, .media_type, .message_id, .opaque_data."""
-    print(f"printer: {message.media_type} {json.dumps(message.content)}", flush=True)
+    # one write per line, so a log line from another thread cannot land inside it
+    sys.stdout.write(f"printer: {message.media_type} {json.dumps(message.content)}\n")
+    sys.stdout.flush()
 
 
 class SaveMessage:

@@ -4,6 +4,8 @@ A consumer daemon, written the way the earlier library's README shows.
     AWS_ENDPOINT_URL=http://127.0.0.1:5000 python examples/simple_daemon.py --sqs-queue-url URL
 
 """
+import sys
+
 from microcosm.api import binding
 
 from microcosm_pubsub.conventions import created
@@ -13,6 +15,12 @@ from microcosm_pubsub.decorators import handles
 from simple_schema import SimpleSchema
 
 
+def say(line):
+    """Print a line in one write, so a log line from another thread cannot land inside it."""
+    sys.stdout.write(line + "\n")
+    sys.stdout.flush()
+
+
 @binding("simple_handler")
 @handles(SimpleSchema)
 class SimpleHandler(object):
@@ -20,13 +28,13 @@ class SimpleHandler(object):
         self.graph = graph
 
     def __call__(self, message):
-        print(f"handled {SimpleSchema.MEDIA_TYPE}: {message['message']}", flush=True)
+        say(f"handled {SimpleSchema.MEDIA_TYPE}: {message['message']}")
         return True
 
 
 @handles(created("order"))
 def handle_order(message):
-    print(f"handled {created('order')}: {message['uri']}", flush=True)
+    say(f"handled {created('order')}: {message['uri']}")
     return True
 
 
