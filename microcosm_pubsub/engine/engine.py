@@ -216,8 +216,7 @@ class ConsumeEngine:
         for poller in self.pollers:
             poller.stop()
         unstarted = self.work.drain()
-        for poller in self.pollers:
-            poller.join(self.consumer.wait_seconds + 5)
+        self._wait_for_pollers()
         unstarted += self.work.drain()
         self.logger.info(f"stopping (2/5): returning {len(unstarted)} unstarted messages to the queue")
         self.release(unstarted)
@@ -231,6 +230,15 @@ class ConsumeEngine:
         self.resolver.stop()
         self.logger.info("stopping (5/5): heartbeat stopped; done")
         self.heartbeat.stop()
+
+    def _wait_for_pollers(self) -> None:
+        """Let in-flight receives return (what they bring is released), unless a fast stop is asked."""
+        deadline = monotonic() + self.consumer.wait_seconds + 5
+        for poller in self.pollers:
+            while not poller.join(POLL_SECONDS) and monotonic() < deadline:
+                self._take_stop_signals()
+                if self._fast_stop.is_set():
+                    return
 
     def _wait_for_workers(self) -> bool:
         deadline = monotonic() + self.shutdown_timeout

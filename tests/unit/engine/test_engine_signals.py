@@ -73,3 +73,16 @@ def test_a_second_signal_releases_a_running_handler_s_message(make_engine, stop_
     visible = rig.sqs.receive_message(QueueUrl=rig.queue_url, WaitTimeSeconds=0).get("Messages", [])
     assert len(visible) == 1, "the abandoned message is visible to other consumers at once"
     release.set()
+
+
+def test_a_second_signal_does_not_wait_out_a_long_poll(make_engine, recording_handler, stop_signals):
+    """A graceful stop lets an in-flight 20 s receive return; a second signal stops without waiting for it."""
+    rig = make_engine(recording_handler, wait_seconds=20)
+    rig.start(stop_signals)
+    assert wait_until(lambda: rig.engine.pollers[0].is_turning(5))
+
+    send(stop_signals)
+    assert wait_until(lambda: rig.engine.draining)
+    send(stop_signals)
+
+    assert rig.join(10) == 0
