@@ -10,6 +10,7 @@ requests.
 
 """
 from signal import SIGINT, SIGTERM, signal
+from threading import current_thread, main_thread
 from typing import Any
 
 
@@ -25,8 +26,17 @@ class StopSignals:
         self._taken = 0
 
     def install(self) -> "StopSignals":
-        signal(SIGTERM, self._count)
-        signal(SIGINT, self._count)
+        """
+        Count SIGTERM and SIGINT from now on.
+
+        Only the main thread may install signal handlers; a daemon run from another thread (embedded
+        in a test or an application) leaves the process's handlers alone and is stopped through
+        its engine's `request_stop()`.
+
+        """
+        if current_thread() is main_thread():
+            signal(SIGTERM, self._count)
+            signal(SIGINT, self._count)
         return self
 
     def _count(self, signalnum: int, frame: Any) -> None:

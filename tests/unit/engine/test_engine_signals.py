@@ -1,7 +1,7 @@
 """SIGTERM/SIGINT reach the engine through `StopSignals`: a first one drains, a second one stops fast."""
 import os
 from signal import SIGINT, SIGTERM, getsignal, signal
-from threading import Event
+from threading import Event, Thread
 
 import pytest
 from engine_support import wait_until
@@ -31,6 +31,25 @@ def test_signals_are_counted_and_taken_once(stop_signals):
 
     assert stop_signals.take() == 2
     assert stop_signals.take() == 0
+
+
+def test_installing_outside_the_main_thread_leaves_the_handlers_alone():
+    """A daemon run from another thread cannot take the process's signals, and does not fail trying."""
+    before = getsignal(SIGTERM)
+    errors = []
+
+    def install():
+        try:
+            StopSignals().install()
+        except Exception as error:
+            errors.append(error)
+
+    thread = Thread(target=install)
+    thread.start()
+    thread.join(10)
+
+    assert errors == []
+    assert getsignal(SIGTERM) is before
 
 
 def test_a_signal_while_the_main_thread_holds_the_stop_lock_still_stops(make_engine, recording_handler, handled,
