@@ -193,8 +193,8 @@ class ConsumeEngine:
         """
         Start, block until a stop is requested, stop in order, and return the exit code.
 
-        Called on the main thread with the process's `StopSignals`, each signal counted there
-        becomes a `request_stop()` (the second one: a fast stop).
+        Given the process's `StopSignals` (on the main thread), each signal counted there becomes
+        a `request_stop()`: the first drains, the second stops fast.
 
         """
         self._stop_signals = stop_signals
