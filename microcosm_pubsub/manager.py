@@ -8,7 +8,7 @@ failing (`max_restarts` within `restart_window_seconds`) the manager stops them 
 non-zero rather than looping forever.
 
 """
-from logging import Logger, getLogger
+from logging import INFO, Formatter, Logger, StreamHandler, getLogger
 from multiprocessing import get_context
 from signal import SIG_DFL, SIGINT, SIGTERM, signal
 from time import monotonic, sleep
@@ -36,6 +36,27 @@ def _run_worker(factory: Callable[[], Any], halted: Any) -> None:
         raise
 
 
+# the line format microcosm-logging gives the workers, so the manager's lines read like theirs
+LOG_FORMAT = "%(asctime)s - %(name)s - [%(levelname)s] - %(message)s"
+
+
+def manager_logger() -> Logger:
+    """
+    The manager's logger, printing INFO to stderr unless the application configured logging.
+
+    The manager builds no graph, so nothing else would configure logging in its process, and
+    Python would print only its warnings: operators would not see workers start or stop.
+
+    """
+    logger = getLogger("microcosm_pubsub.manager")
+    if not logger.handlers and not getLogger().handlers:
+        handler = StreamHandler()
+        handler.setFormatter(Formatter(LOG_FORMAT))
+        logger.addHandler(handler)
+        logger.setLevel(INFO)
+    return logger
+
+
 class ServiceManager:
     """Supervises `process_count` processes each running `service_class().start()`."""
 
@@ -60,7 +81,7 @@ class ServiceManager:
         self.backoff_base_seconds = backoff_base_seconds
         self.backoff_cap_seconds = backoff_cap_seconds
         self.shutdown_timeout = shutdown_timeout
-        self.logger = logger or getLogger("microcosm_pubsub.manager")
+        self.logger = logger or manager_logger()
         self._context = get_context("fork")
         self._workers: list[Any] = []
         self._restarts: list[float] = []
@@ -126,14 +147,21 @@ class ServiceManager:
         return len(self._restarts) > self.max_restarts
 
     def _stop_all(self) -> None:
-        """Forward SIGTERM to every worker and wait for their graceful drain."""
-        for process in self._workers:
-            if process.is_alive():
-                process.terminate()
+        """Forward SIGTERM to every worker and wait for their graceful drain; forward a second one too."""
+        self._terminate_alive()
         deadline = monotonic() + self.shutdown_timeout
+        while any(process.is_alive() for process in self._workers) and monotonic() < deadline:
+            if self._stop_signals.take():
+                self.logger.info("asked again: asking the workers to stop fast")
+                self._terminate_alive()
+            sleep(POLL_SECONDS)
         for process in self._workers:
-            process.join(max(0.0, deadline - monotonic()))
             if process.is_alive():
                 self.logger.warning(f"worker pid {process.pid} did not stop in time; killing it")
                 process.kill()
                 process.join()
+
+    def _terminate_alive(self) -> None:
+        for process in self._workers:
+            if process.is_alive():
+                process.terminate()

@@ -39,6 +39,7 @@ def test_three_processes_share_a_queue_respawn_and_drain(svc_broker, svc_consume
     finished = manager.wait_events("finished", 24, timeout=40)
     first_pids = {event["pid"] for event in finished}
     assert len(first_pids) == 3, finished
+    assert all(f"started worker pid {pid}" in manager.log() for pid in first_pids), manager.log()
     assert svc_poll(lambda: children_of(manager.pid) == first_pids, 10)
 
     victim = sorted(first_pids)[0]
@@ -97,3 +98,25 @@ def test_sigterm_stops_a_worker_that_is_still_starting(svc_spawn, tmp_path):
     manager.signal(signal.SIGTERM)
     assert manager.wait(15) == 0, manager.log()
     assert "did not stop in time" not in manager.log()
+
+
+def test_a_second_sigterm_reaches_the_workers_as_a_fast_stop(svc_broker, svc_consume, tmp_path):
+    """With handlers blocked, a second SIGTERM to the manager stops every worker at once, releasing their messages."""
+    queue_url = svc_broker.queue()
+    config = tmp_path / "workers.toml"
+    config.write_text("[sqs_consumer]\nlimit = 1\nwait_seconds = 1\n")
+    flag = tmp_path / "never-created"
+    for index in range(2):
+        svc_broker.send(queue_url, {"mediaType": "application/vnd.example.job", "index": index, "flag": str(flag)})
+    manager = svc_consume("--callback", "svc_callbacks:blocking", "--sqs-queue-url", queue_url,
+                          "--processes", "2", "--config", str(config))
+    manager.wait_events("started", 2, timeout=30)
+
+    manager.signal(signal.SIGTERM)
+    assert svc_poll(lambda: manager.log().count("waiting up to 30s for running handlers") == 2, 20), manager.log()
+    manager.signal(signal.SIGTERM)
+
+    assert manager.wait(15) == 0, manager.log()
+    assert manager.events("finished") == []
+    assert manager.log().count("handlers still running: releasing their messages") == 2, manager.log()
+    assert "asked again: asking the workers to stop fast" in manager.log()
