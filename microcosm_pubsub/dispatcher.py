@@ -108,7 +108,7 @@ class SQSMessageDispatcher:
         self.validate_content(message)
 
     def validate_ttl(self) -> None:
-        """The publish-loop guard; with `sqs_message_context.enable_ttl` off an inbound hop count is passed on, not enforced."""
+        """The publish-loop guard; with `enable_ttl` off an inbound hop count is passed on, not enforced."""
         if not getattr(self.sqs_message_context, "enable_ttl", True):
             return
         ttl = self.opaque.get(TTL_KEY)

@@ -208,6 +208,10 @@ class ConsumeEngine:
         for _ in range(self._stop_signals.take() if self._stop_signals else 0):
             self.request_stop()
 
+    def _fast_stop_asked(self) -> bool:
+        self._take_stop_signals()
+        return self._fast_stop.is_set()
+
     def shutdown(self) -> None:
         """The ordered stop: one log line per step."""
         self.draining = True
@@ -236,16 +240,12 @@ class ConsumeEngine:
         deadline = monotonic() + self.consumer.wait_seconds + 5
         for poller in self.pollers:
             while not poller.join(POLL_SECONDS) and monotonic() < deadline:
-                self._take_stop_signals()
-                if self._fast_stop.is_set():
+                if self._fast_stop_asked():
                     return
 
     def _wait_for_workers(self) -> bool:
         deadline = monotonic() + self.shutdown_timeout
-        while monotonic() < deadline:
-            self._take_stop_signals()
-            if self._fast_stop.is_set():
-                break
+        while monotonic() < deadline and not self._fast_stop_asked():
             if self.workers.join(POLL_SECONDS):
                 return True
         return self.workers.join(0)

@@ -19,4 +19,10 @@ from microcosm_pubsub.testing.environment import (
 from microcosm_pubsub.testing.produces import ProducedMessage, mock_produces
 
 
-__all__ = ["ProducedMessage", "PubSubTestEnvironment", "fake_aws_environment", "mock_produces", "pubsub_test_environment"]
+__all__ = [
+    "ProducedMessage",
+    "PubSubTestEnvironment",
+    "fake_aws_environment",
+    "mock_produces",
+    "pubsub_test_environment",
+]

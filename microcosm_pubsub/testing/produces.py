@@ -7,8 +7,8 @@ Assert what a block of code publishes, without publishing anything.
 Inside the block the graph's SNS producer sends nothing. Each `Publish` and each `PublishBatch`
 entry, whether from `produce`, `produce_batch` or a deferred producer, is recorded with its
 content loaded by its media type's schema (as a consumer would see it), and answered with a
-made-up message id. When the block exits cleanly, the recorded messages must match `expected`, in order, or an
-`AssertionError` lists both sides.
+made-up message id. When the block exits cleanly, the recorded messages must match `expected`,
+in order, or an `AssertionError` lists both sides.
 
 An expected item may be a media type string, a schema class with a `MEDIA_TYPE`, or a dict
 holding `media_type` and the content fields that must be equal (other fields are not compared).
