@@ -8,7 +8,7 @@ deletes, visibility heartbeat and an ordered, lossless shutdown on SIGTERM/SIGIN
 """
 from argparse import ArgumentParser, Namespace
 from logging import WARNING, getLogger
-from sys import exit, stderr
+from sys import exc_info, exit, stderr
 from typing import Any, Callable, Optional
 
 from microcosm.loaders import load_each, load_from_dict
@@ -19,6 +19,7 @@ from microcosm_pubsub.arguments import non_negative_seconds, positive_int
 from microcosm_pubsub.consumer import STDIN
 from microcosm_pubsub.envelope import LambdaSQSEnvelope, NaiveSQSEnvelope, _strategies
 from microcosm_pubsub.errors import ConfigurationError
+from microcosm_pubsub.log_safety import printable_exc_info, render
 from microcosm_pubsub.stop_signals import StopSignals
 
 
@@ -135,7 +136,8 @@ class ConsumerDaemon(Daemon):
         except SystemExit:
             raise
         except Exception as error:
-            self.graph.logger.exception(f"Unexpected error, exiting with non-zero error code: {error}")
+            self.graph.logger.error(render("Unexpected error, exiting with non-zero error code: {error}", error=error),
+                                    exc_info=printable_exc_info(exc_info()))
             exit(1)
 
     def log_bound_handlers(self) -> None:
@@ -220,8 +222,7 @@ class ConsumerDaemon(Daemon):
                 return "warming up"
             failures = []
             for record in event.get("Records", []):
-                results = cls(event=record).process()
-                if any(result.result.retry for result in results):
+                if not _lambda_record_handled(cls, record):
                     failures.append({"itemIdentifier": record.get("messageId")})
             return {"batchItemFailures": failures}
         return handler
@@ -236,6 +237,23 @@ class ConsumerDaemon(Daemon):
             cache=cache,
             **{"sqs_queue_url": "queue", "envelope": None, "stdin": False, **kwargs},
         )
+
+
+def _lambda_record_handled(cls: type, record: Any) -> bool:
+    """Handle one record of a Lambda event; False when it must go back to the queue.
+
+    A record that breaks anything, even outside its handler, is reported on its own, so the
+    other records of the event are still handled and deleted.
+    """
+    try:
+        results = cls(event=record).process()
+    except Exception as error:
+        getLogger(__name__).warning(render(
+            "Lambda record {message_id} failed outside its handler ({error}); it returns to the queue",
+            message_id=record.get("messageId") if isinstance(record, dict) else None, error=type(error).__name__,
+        ), exc_info=printable_exc_info(exc_info()))
+        return False
+    return not any(result.result.retry for result in results)
 
 
 def quiet_credential_loggers() -> None:

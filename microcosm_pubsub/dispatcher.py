@@ -8,6 +8,7 @@ earlier library's behaviour, which test suites assert). The daemon's engine call
 
 """
 from logging import Logger, LoggerAdapter
+from math import isfinite
 from time import perf_counter, time
 from typing import Any, Callable, Optional
 
@@ -18,19 +19,24 @@ from microcosm_logging.decorators import logger
 from microcosm_pubsub.constants import PUBLISHED_KEY, TTL_KEY
 from microcosm_pubsub.errors import IgnoreMessage, SkipMessage, TTLExpired
 from microcosm_pubsub.message import SQSMessage
-from microcosm_pubsub.result import MessageHandlingResult, MessageHandlingResultType, safe_log_extra
+from microcosm_pubsub.log_safety import log_fields, render, safe_log_extra
+from microcosm_pubsub.result import MessageHandlingResult, MessageHandlingResultType
 from microcosm_pubsub.tracing import trace_incoming_message_process
 
 
 class OpaqueContextLogger(LoggerAdapter):
-    """A handler's logger that adds the current message's opaque context to every record."""
+    """A handler's logger that adds the current message's opaque context to every record.
+
+    The opaque comes from the message, so its keys and values are made safe (`log_fields`);
+    the handler's own `extra` is its own, and only renamed where it collides with the record.
+    """
 
     def __init__(self, logger: Logger, opaque: Any):
         super().__init__(logger, {})
         self.opaque = opaque
 
     def process(self, msg: Any, kwargs: Any) -> tuple[Any, Any]:
-        kwargs["extra"] = safe_log_extra({**self.opaque.as_dict(), **(kwargs.get("extra") or {})})
+        kwargs["extra"] = {**log_fields(self.opaque.as_dict()), **safe_log_extra(kwargs.get("extra") or {})}
         return msg, kwargs
 
 
@@ -89,17 +95,31 @@ class SQSMessageDispatcher:
                     result = MessageHandlingResult.invoke(handler=self.callable_for(handler, message), message=message)
                 except Exception as error:
                     result = MessageHandlingResult.from_error(message=message, error=error)
+            self.record(message, result, start_time, start, handler)
+            return result
+
+    def record(self, message: SQSMessage, result: MessageHandlingResult, start_time: float, start: float,
+               handler: Any) -> None:
+        """
+        Time, log and report a result; nothing here may change it.
+
+        The handler has run: a failure now (a hostile opaque value, a broken log handler or
+        Sentry) must not turn a handled message into a retried one, which would run the
+        handler again.
+        """
+        try:
             result.elapsed_time = max((perf_counter() - start) * 1000, 1e-6)
             self.opaque["elapsed_time"] = result.elapsed_time
-            published = self.opaque.get(PUBLISHED_KEY)
-            if published:
-                try:
-                    result.handle_start_time = start_time - float(published)
-                except ValueError:
-                    pass
+            published = published_at(self.opaque.get(PUBLISHED_KEY))
+            if published is not None:
+                result.handle_start_time = start_time - published
             result.log(logger=self.choose_logger(handler), opaque=self.opaque)
             result.error_reporting(sentry_config=self.sentry_config, opaque=self.opaque)
-            return result
+        except Exception as error:
+            self.logger.warning(render(
+                "recording the result of message {message_id} failed ({error}); its result stands: {result}",
+                message_id=message.message_id, error=type(error).__name__, result=result.result,
+            ))
 
     def validate_message(self, message: SQSMessage) -> None:
         """Raise the outcome that pre-empts the handler, if any."""
@@ -167,3 +187,14 @@ class SQSMessageDispatcher:
     def choose_logger(self, handler: Any) -> Any:
         """The handler's logger when it has one, so results log under the handler's name."""
         return getattr(handler, "logger", None) or self.logger
+
+
+def published_at(value: Any) -> Optional[float]:
+    """`x-request-published` as epoch seconds, or None when it is missing or not a finite number."""
+    if not value or not isinstance(value, (str, int, float)) or isinstance(value, bool):
+        return None
+    try:
+        seconds = float(value)
+    except (ValueError, OverflowError):
+        return None
+    return seconds if isfinite(seconds) else None

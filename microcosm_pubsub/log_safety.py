@@ -11,7 +11,10 @@ lines; length capped) and its `{`, `}` and `%` escaped for the formatter's secon
 console shows the content as sent and nothing in it is ever interpreted. `log_fields` makes the
 same content safe as structured `extra` (what the JSON formatter writes).
 """
-from typing import Any, Mapping
+from types import TracebackType
+from typing import Any, Mapping, Optional
+
+ExcInfo = tuple[Any, Optional[BaseException], Optional[TracebackType]]
 
 # attributes of logging.LogRecord: an `extra` key with one of these names would make logging raise
 RESERVED_LOG_KEYS = frozenset((
@@ -58,6 +61,57 @@ def log_fields(fields: Mapping[Any, Any]) -> dict[str, Any]:
         name = key if isinstance(key, str) and key.isprintable() and len(key) <= 128 else printable(key, 128)
         safe[f"extra_{name}" if name in RESERVED_LOG_KEYS else name] = log_value(value)
     return safe
+
+
+def safe_log_extra(extra: Mapping[str, Any]) -> dict[str, Any]:
+    """`extra` for a log call, with keys that would collide with LogRecord attributes renamed."""
+    return {(f"extra_{key}" if key in RESERVED_LOG_KEYS else key): value for key, value in extra.items()}
+
+
+def printable_exc_info(exc_info: Optional[ExcInfo]) -> Optional[ExcInfo]:
+    """
+    `exc_info` whose traceback text cannot forge lines: the exception chain's texts made printable.
+
+    Formatters print `str(exception)` raw under the traceback, and a handler's exception text
+    often echoes message content. When any text in the chain is not printable or is too long,
+    the exceptions are replaced by stand-ins of the same module and name whose text is escaped
+    and capped; the traceback frames are the original ones.
+    """
+    if not exc_info or exc_info[1] is None or _chain_is_printable(exc_info[1]):
+        return exc_info
+    stand_in = _printable_exception(exc_info[1], depth=0)
+    return (type(stand_in), stand_in, exc_info[2])
+
+
+def _chain_is_printable(error: BaseException) -> bool:
+    for _ in range(8):
+        try:
+            text = str(error)
+        except Exception:
+            return False
+        if len(text) > MAX_VALUE_CHARS or not text.isprintable() or getattr(error, "__notes__", None):
+            return False
+        error = error.__cause__ or error.__context__
+        if error is None:
+            return True
+    return False
+
+
+def _printable_exception(error: BaseException, depth: int) -> BaseException:
+    cls = type(error)
+    text = printable(_as_text(error))
+    stand_in_type = type(cls.__name__, (Exception,), {
+        "__module__": cls.__module__, "__qualname__": cls.__qualname__, "__str__": lambda self: text,
+    })
+    stand_in = stand_in_type()
+    stand_in.__traceback__ = error.__traceback__
+    stand_in.__suppress_context__ = error.__suppress_context__
+    if depth < 8:
+        if error.__cause__ is not None:
+            stand_in.__cause__ = _printable_exception(error.__cause__, depth + 1)
+        if error.__context__ is not None:
+            stand_in.__context__ = _printable_exception(error.__context__, depth + 1)
+    return stand_in
 
 
 def _as_text(value: Any) -> str:

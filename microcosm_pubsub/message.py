@@ -58,7 +58,8 @@ class SQSMessage:
         """The inbound request context (the live dict inside `content`)."""
         if not self.content:
             return {}
-        return self.content.get("opaque_data") or {}
+        opaque_data = self.content.get("opaque_data")
+        return opaque_data if isinstance(opaque_data, dict) else {}
 
     @property
     def ttl(self) -> Optional[int]:
@@ -66,7 +67,7 @@ class SQSMessage:
         value = self.opaque_data.get(TTL_KEY)
         try:
             return None if value is None else int(value)
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError):
             return None
 
     @property

@@ -18,16 +18,14 @@ from logging import INFO, WARNING, Logger
 from sys import exc_info as current_exc_info
 from typing import Any, Callable, Optional
 
+from microcosm_pubsub.constants import MESSAGE_ID_KEY
 from microcosm_pubsub.errors import BadMessageError, Drop, HaltConsumer, IgnoreMessage, Nack, SkipMessage, TTLExpired
+from microcosm_pubsub.log_safety import log_fields, printable_exc_info, render
 from microcosm_pubsub.message import SQSMessage
 
 
-# attributes of logging.LogRecord: an `extra` key with one of these names would make logging raise
-RESERVED_LOG_KEYS = frozenset((
-    "args", "asctime", "created", "exc_info", "exc_text", "filename", "funcName", "levelname",
-    "levelno", "lineno", "message", "module", "msecs", "msg", "name", "pathname", "process",
-    "processName", "relativeCreated", "stack_info", "taskName", "thread", "threadName",
-))
+RESULT_LINE = "Result for media type: {media_type} was : {result} (message_id={message_id}; reason: {reason})"
+RESULT_LINE_NO_REASON = "Result for media type: {media_type} was : {result} (message_id={message_id})"
 
 
 @dataclass
@@ -103,7 +101,8 @@ class MessageHandlingResult:
         if isinstance(error, SkipMessage):
             return cls(media_type=media_type, result=MessageHandlingResultType.SKIPPED, extra=_reason(error))
         if isinstance(error, TTLExpired):
-            return cls(media_type=media_type, result=MessageHandlingResultType.EXPIRED, extra=dict(error.extra))
+            extra = {"reason": error.reason or "message hop count ran out", **error.extra}
+            return cls(media_type=media_type, result=MessageHandlingResultType.EXPIRED, extra=extra)
         if isinstance(error, Drop):
             return cls(media_type=media_type, result=MessageHandlingResultType.DROPPED, extra=_reason(error))
         if isinstance(error, Nack):
@@ -123,19 +122,36 @@ class MessageHandlingResult:
         )
 
     def log(self, logger: Logger, opaque: Any) -> None:
-        """One line per message: its media type, the opaque context and the result's details."""
+        """
+        One line per message: media type, result, message id and reason; opaque and extra as fields.
+
+        Everything here may come from the message or from a handler echoing it, so the line is
+        built by `log_safety.render` and the fields by `log_fields`: nothing in them can be
+        interpreted by a formatter or forge a line.
+
+        """
         if not logger.isEnabledFor(self.result.level):
             return
         context = opaque.as_dict() if hasattr(opaque, "as_dict") else dict(opaque or {})
-        safe_extra = safe_log_extra({"media_type": self.media_type, **context, **self.extra})
+        fields = log_fields({**context, **self.extra, "media_type": self.media_type})
+        reason = self.reason
+        line = render(
+            RESULT_LINE if reason else RESULT_LINE_NO_REASON,
+            media_type=self.media_type,
+            result=self.result,
+            message_id=context.get(MESSAGE_ID_KEY),
+            reason=reason,
+        )
+        exc_info = None if self.exc_info and isinstance(self.exc_info[1], BadMessageError) else self.exc_info
+        logger.log(self.result.level, line, exc_info=printable_exc_info(exc_info), extra=fields)
+
+    @property
+    def reason(self) -> Optional[str]:
+        """Why the message ended this way: the outcome's reason, else the exception's type and text."""
         reason = self.extra.get("reason")
         if not reason and self.exc_info and self.exc_info[1] is not None:
             reason = f"{type(self.exc_info[1]).__name__}: {self.exc_info[1]}"
-        entry = f"Result for media type: {self.media_type} was : {self.result} "
-        if reason:
-            entry += f"({reason}; message_id={context.get('message_id')}) "
-        exc_info = None if self.exc_info and isinstance(self.exc_info[1], BadMessageError) else self.exc_info
-        logger.log(self.result.level, entry, exc_info=exc_info, extra=safe_extra)
+        return reason
 
     def error_reporting(self, sentry_config: Any, opaque: Any) -> None:
         """Report FAILED and EXPIRED results that carry an exception to Sentry, when enabled."""
@@ -154,11 +170,6 @@ class MessageHandlingResult:
         else:
             message.ack()
         return self
-
-
-def safe_log_extra(extra: dict) -> dict:
-    """`extra` for a log call, with keys that would collide with LogRecord attributes renamed."""
-    return {(f"extra_{key}" if key in RESERVED_LOG_KEYS else key): value for key, value in extra.items()}
 
 
 def _reason(error: Exception) -> dict:

@@ -22,6 +22,7 @@ from microcosm_pubsub.engine.stats import EngineStats
 from microcosm_pubsub.engine.work import WorkQueue
 from microcosm_pubsub.engine.workers import Workers
 from microcosm_pubsub.errors import HaltConsumer
+from microcosm_pubsub.log_safety import render
 from microcosm_pubsub.message import SQSMessage
 from microcosm_pubsub.result import MessageHandlingResult
 from microcosm_pubsub.stop_signals import POLL_SECONDS, StopSignals
@@ -148,7 +149,8 @@ class ConsumeEngine:
             self.stats.increment("released", len(messages))
 
     def halt(self, halt: HaltConsumer) -> None:
-        self.logger.info(f"a handler asked to halt (exit code {halt.exit_code}): {halt.reason or 'no reason given'}")
+        self.logger.info(render("a handler asked to halt (exit code {code}): {reason}",
+                                code=halt.exit_code, reason=halt.reason or "no reason given"))
         with self._lock:
             self.exit_code = halt.exit_code
             self.halted = True

@@ -16,6 +16,7 @@ from microcosm_daemon.error_policy import ExitError
 from microcosm_pubsub.engine.holdings import Holdings
 from microcosm_pubsub.engine.retry import RetryBackoff
 from microcosm_pubsub.engine.stats import EngineStats
+from microcosm_pubsub.log_safety import render
 from microcosm_pubsub.engine.work import WorkQueue
 
 
@@ -107,7 +108,8 @@ class Poller:
         self.stats.record_error(f"receive: {type(error).__name__}: {error}")
         if self.broker_reachable:
             self.broker_reachable = False
-            self.logger.warning(f"cannot receive from SQS, backing off until it answers: {type(error).__name__}: {error}")
+            self.logger.warning(render("cannot receive from SQS, backing off until it answers: {kind}: {error}",
+                                       kind=type(error).__name__, error=error))
         self._stopping.wait(self._backoff.next_delay())
 
     def _broker_recovered(self) -> None:

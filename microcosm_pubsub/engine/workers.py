@@ -7,11 +7,13 @@ result to the resolver. `concurrency` workers run at once; with 1, handling is s
 """
 from logging import Logger
 from threading import Event, Thread
+from sys import exc_info
 from typing import Callable
 
 from microcosm_pubsub.engine.holdings import Holdings
 from microcosm_pubsub.engine.stats import EngineStats
 from microcosm_pubsub.engine.work import WorkQueue
+from microcosm_pubsub.log_safety import printable_exc_info, render
 from microcosm_pubsub.message import SQSMessage
 from microcosm_pubsub.result import MessageHandlingResult, MessageHandlingResultType
 
@@ -75,7 +77,8 @@ class Workers:
         try:
             result = self.handle(message)
         except BaseException as error:
-            self.logger.exception(f"handling message {message.message_id} failed outside its handler")
+            self.logger.error(render("handling message {message_id} failed outside its handler",
+                                     message_id=message.message_id), exc_info=printable_exc_info(exc_info()))
             result = MessageHandlingResult.from_error(message, error if isinstance(error, Exception) else
                                                       RuntimeError(repr(error)))
         finally:

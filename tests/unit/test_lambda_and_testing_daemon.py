@@ -81,3 +81,16 @@ def test_components_is_a_plain_list_to_extend():
     assert isinstance(ConsumerDaemon.components, list)
     assert LambdaDaemon.components[-1] == "lambda_work_handler"
     assert "sqs_message_dispatcher" in LambdaDaemon.components
+
+
+def test_a_record_that_breaks_outside_its_handler_fails_alone(monkeypatch):
+    """A malformed record is reported as a failure; the records around it are still handled."""
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    HANDLED.clear()
+    handler = LambdaDaemon.make_lambda_handler()
+    broken = {"messageId": "m2", "receiptHandle": "rh-m2", "body": None, "attributes": "not a dict"}
+
+    answer = handler({"Records": [record("m1", "a"), broken, record("m3", "b")]}, None)
+
+    assert HANDLED == ["a", "b"]
+    assert answer == {"batchItemFailures": [{"itemIdentifier": "m2"}]}
