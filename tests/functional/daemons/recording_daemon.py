@@ -55,7 +55,8 @@ class RecordingHandler:
 
     def record(self, content, marker):
         message_id = self.graph.opaque.get("message_id", "-")
-        line = f"{content['item']}\t{message_id}\t{marker}\t{os.getpid()}\n"
+        item = content["item"].encode("unicode_escape").decode("ascii")  # one line, whatever the item holds
+        line = f"{item}\t{message_id}\t{marker}\t{os.getpid()}\n"
         os.write(self.fd, line.encode())
 
     def __call__(self, content):
