@@ -11,18 +11,26 @@ from unittest.mock import MagicMock
 from urllib.parse import urlparse
 
 from microcosm.api import defaults, typed
+from microcosm.config.types import boolean
 from microcosm_logging.decorators import logger
 
 from microcosm_pubsub.aws import env_var_for, make_client
 from microcosm_pubsub.backoff import BackoffPolicy
+from microcosm_pubsub.envelope import SQSEnvelope
 from microcosm_pubsub.errors import BadMessageError, ConfigurationError
 from microcosm_pubsub.limits import SQS_MAX_RECEIVE_COUNT, SQS_MAX_WAIT_SECONDS
 from microcosm_pubsub.message import SQSMessage
+from microcosm_pubsub.offload.consuming import discard_payload
 
 
 STDIN = "STDIN"
 RECEIVE_ATTRIBUTES = ["ApproximateReceiveCount"]
 FIFO_RECEIVE_ATTRIBUTES = ["ApproximateReceiveCount", "MessageGroupId", "SequenceNumber"]
+
+
+def reads_deferred(envelope: Any) -> bool:
+    """Whether an envelope can leave downloads for later (not one whose `parse_raw_message` is its own)."""
+    return getattr(type(envelope), "parse_raw_message", None) is SQSEnvelope.parse_raw_message
 
 
 def is_file(url: str) -> bool:
@@ -58,25 +66,31 @@ class SQSConsumer:
         """Receive one batch (up to `limit`, waiting up to `wait_seconds`) as `SQSMessage`s."""
         return self.receive(self.limit, self.wait_seconds)
 
-    def receive(self, max_messages: int, wait_seconds: int) -> list[SQSMessage]:
+    def receive(self, max_messages: int, wait_seconds: int, defer_payloads: bool = False) -> list[SQSMessage]:
         """
         Receive and decode up to `max_messages`.
 
         A message that cannot be decoded still comes back, with `content=None` and the reason in
         `decode_error`, so that it is reported and retried on its own while the rest of the batch
-        is handled.
+        is handled. With `defer_payloads`, large messages come back with their S3 pointer noted and
+        not yet downloaded (`offload.resolve_payload` does it, on the thread that handles them).
 
         """
+        attribute_names = getattr(self.sqs_envelope, "message_attribute_names", None)
+        attribute_names = attribute_names if isinstance(attribute_names, list) else None
         response = self.sqs_client.receive_message(
             AttributeNames=FIFO_RECEIVE_ATTRIBUTES if self.is_fifo else RECEIVE_ATTRIBUTES,
             MaxNumberOfMessages=max_messages,
             QueueUrl=self.sqs_queue_url,
             WaitTimeSeconds=wait_seconds,
+            **(dict(MessageAttributeNames=attribute_names) if attribute_names else {}),
         )
-        return [self.parse(raw_message) for raw_message in response.get("Messages", [])]
+        return [self.parse(raw_message, defer_payloads) for raw_message in response.get("Messages", [])]
 
-    def parse(self, raw_message: Any) -> SQSMessage:
+    def parse(self, raw_message: Any, defer_payloads: bool = False) -> SQSMessage:
         try:
+            if defer_payloads and reads_deferred(self.sqs_envelope):
+                return self.sqs_envelope.read_raw_message(self, raw_message)
             return self.sqs_envelope.parse_raw_message(self, raw_message)
         except Exception as error:
             return self._undecodable(raw_message, error)
@@ -99,11 +113,12 @@ class SQSConsumer:
         return message
 
     def ack(self, message: SQSMessage) -> None:
-        """Delete a processed message."""
+        """Delete a processed message (and its S3 payload, with `large_payload_delete`)."""
         self.sqs_client.delete_message(
             QueueUrl=self.sqs_queue_url,
             ReceiptHandle=message.receipt_handle,
         )
+        discard_payload(message)
 
     def nack(self, message: SQSMessage, visibility_timeout_seconds: Optional[int] = None) -> None:
         """Return a message to the queue after the backoff policy's timeout (or the given one)."""
@@ -184,6 +199,13 @@ def choose_sqs_client(graph: Any) -> Any:
     heartbeat_max_seconds=typed(int, default_value=3600),
     # how long a stopping daemon waits for running handlers
     shutdown_timeout_seconds=typed(float, default_value=30.0),
+    # S3 bucket that large messages' payloads are read from (None: pointer messages fail, naming this key)
+    large_payload_bucket=None,
+    # refuse to download a payload larger than this many bytes (64 MiB)
+    large_payload_max_bytes=typed(int, default_value=64 * 1024 * 1024),
+    # delete a payload's S3 object once its message is deleted (False: leave it to a lifecycle rule,
+    # since with SNS fan-out other queues may still need it)
+    large_payload_delete=typed(boolean, default_value=False),
 )
 def configure_sqs_consumer(graph: Any) -> SQSConsumer:
     config = graph.config.sqs_consumer

@@ -20,6 +20,7 @@ from microcosm_pubsub.consumer import STDIN
 from microcosm_pubsub.envelope import LambdaSQSEnvelope, NaiveSQSEnvelope, _strategies
 from microcosm_pubsub.errors import ConfigurationError
 from microcosm_pubsub.log_safety import printable_exc_info, render
+from microcosm_pubsub.offload.consuming import discard_payload
 from microcosm_pubsub.stop_signals import StopSignals
 
 
@@ -195,7 +196,10 @@ class ConsumerDaemon(Daemon):
         consumer = self.graph.sqs_consumer
         dispatcher = self.graph.sqs_message_dispatcher
         message = consumer.parse(self.sqs_event)
-        return [dispatcher.process_message(message, self.bound_handlers)]
+        result = dispatcher.process_message(message, self.bound_handlers)
+        if not result.result.retry:
+            discard_payload(message)
+        return [result]
 
     def initialize(self) -> None:
         self.args = self.parse_known_arguments()

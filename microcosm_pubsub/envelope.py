@@ -2,7 +2,8 @@
 Turn a raw SQS message into an `SQSMessage`: unwrap the body, find the media type, decode.
 
 Bodies arrive wrapped in the SNS notification envelope or raw (raw message delivery); the
-default strategy accepts both, and parses each body once.
+default strategy accepts both, and parses each body once. A body that is an S3 pointer (a large
+message, `microcosm_pubsub.offload`) is resolved before decoding, so the message holds the content.
 
 """
 from abc import ABCMeta, abstractmethod
@@ -18,6 +19,9 @@ from microcosm.config.types import boolean
 from microcosm_pubsub.codecs import DEFAULT_MEDIA_TYPE
 from microcosm_pubsub.errors import ConfigurationError, ContentValidationError
 from microcosm_pubsub.message import SQSMessage
+from microcosm_pubsub.offload.config import configure_payload_resolver
+from microcosm_pubsub.offload.consuming import OFFLOADED_ATTRIBUTE, OffloadedPayload, resolve_payload
+from microcosm_pubsub.offload.pointer import SIZE_ATTRIBUTES, PayloadPointer, declared_size, parse_pointer
 
 
 class MissingMediaTypeError(ContentValidationError):
@@ -37,6 +41,11 @@ class MessageBodyParser(metaclass=ABCMeta):
     def parse_envelope(self, body: Any) -> tuple[Any, Optional[str]]:
         """The message inside the body and the SNS topic it came through, when known."""
         return self.parse_message(body), None
+
+    def unwrap(self, body: Any) -> tuple[Any, Optional[str], dict]:
+        """`parse_envelope`, plus the message attributes the SNS envelope carries, if any."""
+        message, topic_arn = self.parse_envelope(body)
+        return message, topic_arn, {}
 
 
 class MediaTypeAndContentParser(metaclass=ABCMeta):
@@ -59,11 +68,16 @@ class SNSMessageBodyParser(MessageBodyParser):
         return self.parse_envelope(body)[0]
 
     def parse_envelope(self, body: Any) -> tuple[Any, Optional[str]]:
+        message, topic_arn, _ = self.unwrap(body)
+        return message, topic_arn
+
+    def unwrap(self, body: Any) -> tuple[Any, Optional[str], dict]:
         document = loads(body) if isinstance(body, (str, bytes)) else body
         if isinstance(document, dict) and "Message" in document and "mediaType" not in document:
             inner = document["Message"]
-            return (loads(inner) if isinstance(inner, (str, bytes)) else inner), document.get("TopicArn")
-        return document, None
+            message = loads(inner) if isinstance(inner, (str, bytes)) else inner
+            return message, document.get("TopicArn"), document.get("MessageAttributes") or {}
+        return document, None, {}
 
 
 class RawMediaTypeAndContentParser(MediaTypeAndContentParser):
@@ -101,28 +115,61 @@ class SQSEnvelope(MessageBodyParser, MediaTypeAndContentParser):
 
     def __init__(self, graph: Any):
         self.should_validate_md5 = graph.config.sqs_envelope.validate_md5
+        self.payload_resolver = configure_payload_resolver(graph)
+
+    @property
+    def message_attribute_names(self) -> list[str]:
+        """Message attributes to ask ReceiveMessage for: the payload size, when large payloads are read."""
+        return list(SIZE_ATTRIBUTES) if self.payload_resolver.enabled else []
 
     def parse_raw_message(self, consumer: Any, raw_message: dict) -> SQSMessage:
-        """Create an `SQSMessage` from one entry of a ReceiveMessage answer."""
-        message_id = self.parse_message_id(raw_message)
-        receipt_handle = self.parse_receipt_handle(raw_message)
-        attributes = self.parse_attributes(raw_message)
+        """Create an `SQSMessage` from one entry of a ReceiveMessage answer (a large payload is downloaded)."""
+        sqs_message = self.read_raw_message(consumer, raw_message)
+        resolve_payload(sqs_message)
+        return sqs_message
+
+    def read_raw_message(self, consumer: Any, raw_message: dict) -> SQSMessage:
+        """
+        `parse_raw_message` without the download: a large message only notes its pointer.
+
+        The daemon's poller reads this way, so that the download (`offload.resolve_payload`) runs
+        on the worker that handles the message.
+
+        """
         body = self.parse_body(raw_message)
         if self.should_validate_md5:
             self.validate_md5(raw_message, body)
-        message, topic_arn = self.parse_envelope(body)
-        media_type, content = self.parse_media_type_and_content(message)
+        message, topic_arn, envelope_attributes = self.unwrap(body)
+        pointer = parse_pointer(message)
+        media_type, content = (None, None) if pointer else self.parse_media_type_and_content(message)
+        attributes = self.parse_attributes(raw_message)
         sqs_message = SQSMessage(
             consumer=consumer,
             content=content,
             media_type=media_type,
-            message_id=message_id,
-            receipt_handle=receipt_handle,
+            message_id=self.parse_message_id(raw_message),
+            receipt_handle=self.parse_receipt_handle(raw_message),
             topic_arn=topic_arn,
             approximate_receive_count=int(attributes.get("ApproximateReceiveCount", 1)),
         )
         sqs_message.attributes = attributes
+        if pointer:
+            size = declared_size(envelope_attributes, self.parse_message_attributes(raw_message))
+            self.note_offloaded(sqs_message, pointer, size)
         return sqs_message
+
+    def note_offloaded(self, sqs_message: SQSMessage, pointer: PayloadPointer, size: Optional[int]) -> None:
+        """Attach the pointer, and how the payload will fill the message once downloaded."""
+        def decode(payload: str) -> None:
+            message, inner_topic_arn = self.parse_envelope(payload)
+            sqs_message.media_type, sqs_message.content = self.parse_media_type_and_content(message)
+            sqs_message.topic_arn = sqs_message.topic_arn or inner_topic_arn
+
+        setattr(sqs_message, OFFLOADED_ATTRIBUTE, OffloadedPayload(pointer, size, self.payload_resolver, decode))
+
+    def parse_message_attributes(self, raw_message: dict) -> dict:
+        """SQS message attributes (present when ReceiveMessage asked for them)."""
+        return raw_message.get("MessageAttributes") or {}
 
     def parse_message_id(self, raw_message: dict) -> str:
         return raw_message["MessageId"]
@@ -167,6 +214,9 @@ class NaiveSQSEnvelope(RawMessageBodyParser, NaiveMediaTypeAndContentParser, SQS
     def parse_attributes(self, raw_message: Any) -> dict:
         return {}
 
+    def parse_message_attributes(self, raw_message: Any) -> dict:
+        return {}
+
     def parse_body(self, raw_message: Any) -> Any:
         return raw_message
 
@@ -184,6 +234,9 @@ class LambdaSQSEnvelope(SNSMessageBodyParser, CodecMediaTypeAndContentParser, SQ
         attributes = raw_message.get("attributes") or {}
         count = attributes.get("ApproximateReceiveCount", attributes.get("approximateReceiveCount", 1))
         return {**attributes, "ApproximateReceiveCount": count}
+
+    def parse_message_attributes(self, raw_message: dict) -> dict:
+        return raw_message.get("messageAttributes") or {}
 
     def parse_body(self, raw_message: dict) -> Any:
         return raw_message["body"]

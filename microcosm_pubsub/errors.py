@@ -63,7 +63,8 @@ class MessageTooLargeError(PublishError):
     def __init__(self, media_type: str, size: int, limit: int):
         super().__init__(
             f"message of media type {media_type} is {size} bytes with its attributes, over the "
-            f"SNS limit of {limit} bytes: publish a reference (a uri) instead of the payload"
+            f"SNS limit of {limit} bytes: set sns_producer.large_payload_bucket to send large messages "
+            f"through S3, or publish a reference (a uri) instead of the payload"
         )
         self.media_type = media_type
         self.size = size

@@ -6,14 +6,13 @@ The deferred producers publish a unit of work's messages only when it ends clean
 earlier library's call shapes (one `Publish` each, or one `batch_message`).
 
 """
-from dataclasses import dataclass
-from hashlib import sha256
 from logging import Logger
 from time import perf_counter, time
 from typing import Any, Optional
 from unittest.mock import MagicMock
 
 from microcosm.api import defaults, typed
+from microcosm.config.types import boolean
 from microcosm.errors import NotBoundError
 from microcosm.opaque import NormalizedDict
 from microcosm_logging.decorators import logger
@@ -23,6 +22,9 @@ from microcosm_pubsub.constants import PUBLISHED_KEY, REQUEST_ID_KEY
 from microcosm_pubsub.deferred import DeferredBatchProducer, DeferredProducer, deferred, deferred_batch
 from microcosm_pubsub.errors import ConfigurationError, MessageTooLargeError, PublishError, TopicNotDefinedError
 from microcosm_pubsub.limits import SNS_MAX_MESSAGE_BYTES
+from microcosm_pubsub.offload.config import configure_payload_offloader
+from microcosm_pubsub.offload.producing import PayloadOffloader
+from microcosm_pubsub.outgoing import PubsubMessage
 from microcosm_pubsub.publish_batch import BatchPublishing, chunk_by_count_and_size
 from microcosm_pubsub.topics import configure_sns_topic_arns, iter_topic_mappings
 from microcosm_pubsub.tracing import add_trace_to_message, trace_outgoing_message
@@ -42,39 +44,6 @@ __all__ = [
 ]
 
 
-@dataclass
-class PubsubMessage:
-    """An encoded message, routed and ready to publish."""
-
-    media_type: str
-    message: str
-    message_attributes: dict[str, dict[str, str]]
-    opaque_data: dict
-    topic_arn: str
-
-    @property
-    def size(self) -> int:
-        """Bytes SNS counts against its limit: the body plus each attribute's name, type and value."""
-        attributes = sum(
-            len(name.encode()) + len(value["DataType"].encode()) + len(value["StringValue"].encode())
-            for name, value in self.message_attributes.items()
-        )
-        return len(self.message.encode()) + attributes
-
-    @property
-    def is_fifo(self) -> bool:
-        return self.topic_arn.endswith(".fifo")
-
-    def fifo_arguments(self, message_group_id: Optional[str] = None) -> dict[str, str]:
-        """The group (the media type unless given) and a deduplication id derived from the body."""
-        if not self.is_fifo:
-            return {}
-        return {
-            "MessageGroupId": message_group_id or self.media_type,
-            "MessageDeduplicationId": sha256(self.message.encode()).hexdigest(),
-        }
-
-
 @logger
 class SNSProducer(BatchPublishing):
     """Publishes messages to the SNS topics their media types are routed to."""
@@ -90,6 +59,7 @@ class SNSProducer(BatchPublishing):
         skip: bool,
         deferred_batch_size: int,
         pubsub_producer_metrics: Any,
+        payload_offloader: Optional[PayloadOffloader] = None,
     ):
         self.opaque = opaque
         self.pubsub_message_schema_registry = pubsub_message_schema_registry
@@ -98,6 +68,7 @@ class SNSProducer(BatchPublishing):
         self.skip = skip
         self.deferred_batch_size = deferred_batch_size
         self.pubsub_producer_metrics = pubsub_producer_metrics
+        self.payload_offloader = payload_offloader or PayloadOffloader(None, threshold=SNS_MAX_MESSAGE_BYTES)
 
     def produce(
         self,
@@ -155,9 +126,16 @@ class SNSProducer(BatchPublishing):
             ) from None
 
     def check_size(self, pubsub_message: PubsubMessage) -> None:
+        """Refuse a message SNS would refuse, unless it will be offloaded to S3 when published."""
+        if self.payload_offloader.enabled:
+            return
         size = pubsub_message.size
         if size > SNS_MAX_MESSAGE_BYTES:
             raise MessageTooLargeError(pubsub_message.media_type, size, SNS_MAX_MESSAGE_BYTES)
+
+    def offload(self, pubsub_message: PubsubMessage) -> PubsubMessage:
+        """The message as it goes to SNS: a large one is stored in S3 and replaced by its pointer."""
+        return self.payload_offloader.offload(pubsub_message)
 
     def publish_message(self, pubsub_message: PubsubMessage) -> str:
         """One SNS `Publish`; failures raise `PublishError` chained to the cause."""
@@ -167,11 +145,12 @@ class SNSProducer(BatchPublishing):
         try:
             with trace_outgoing_message(pubsub_message.topic_arn) as tracer:
                 add_trace_to_message(tracer, pubsub_message)
+                outgoing = self.offload(pubsub_message)
                 result = self.sns_client.publish(
-                    TopicArn=pubsub_message.topic_arn,
-                    Message=pubsub_message.message,
-                    MessageAttributes=pubsub_message.message_attributes,
-                    **pubsub_message.fifo_arguments(),
+                    TopicArn=outgoing.topic_arn,
+                    Message=outgoing.message,
+                    MessageAttributes=outgoing.message_attributes,
+                    **outgoing.fifo_arguments(),
                 )
                 tracer.set_vendor_message_id(result["MessageId"])
                 request_id = pubsub_message.opaque_data.get(REQUEST_ID_KEY)
@@ -179,6 +158,8 @@ class SNSProducer(BatchPublishing):
                     tracer.set_correlation_id(request_id)
         except Exception as error:
             self.record_metrics(extra, start, "FAILURE")
+            if isinstance(error, PublishError):
+                raise
             raise PublishError(
                 f"could not publish {pubsub_message.media_type} to {pubsub_message.topic_arn}: {error}"
             ) from error
@@ -241,6 +222,14 @@ def parse_skip(value: Any, debug: bool) -> bool:
     read_timeout=typed(int, default_value=60),
     # HTTP connections kept for threads publishing at once
     max_pool_connections=typed(int, default_value=32),
+    # S3 bucket for messages too large for SNS (None: no offloading, they raise MessageTooLargeError)
+    large_payload_bucket=None,
+    # bytes (body plus attributes) above which a message goes through S3; at most 262144
+    large_payload_threshold=typed(int, default_value=SNS_MAX_MESSAGE_BYTES),
+    # send every message through S3, whatever its size
+    large_payload_always=typed(boolean, default_value=False),
+    # prefix of the S3 keys of offloaded payloads (e.g. "pubsub/", to scope a lifecycle rule)
+    large_payload_prefix="",
 )
 def configure_sns_producer(graph: Any) -> Any:
     config = graph.config.sns_producer
@@ -269,4 +258,5 @@ def configure_sns_producer(graph: Any) -> Any:
         skip=parse_skip(config.skip, graph.metadata.debug),
         deferred_batch_size=config.deferred_batch_size,
         pubsub_producer_metrics=graph.pubsub_producer_metrics,
+        payload_offloader=configure_payload_offloader(graph),
     )

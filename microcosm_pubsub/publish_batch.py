@@ -2,24 +2,23 @@
 Bulk publishing with SNS `PublishBatch`: many messages, few calls.
 
 Calls carry up to 10 entries and stay under the SNS request size limit; entries SNS refuses are
-gathered into one `BatchPublishError` that names them, while the rest are published.
+gathered into one `BatchPublishError` that names them, while the rest are published. Messages
+over the offload threshold are stored in S3 first, so calls are packed by their pointers' size.
 
 """
 from time import perf_counter
-from typing import TYPE_CHECKING, Any, Iterable, Optional
+from typing import Any, Iterable, Optional
 
 from microcosm_pubsub.errors import BatchPublishError, PublishError
 from microcosm_pubsub.limits import SNS_MAX_BATCH_ENTRIES, SNS_MAX_MESSAGE_BYTES
-
-
-if TYPE_CHECKING:
-    from microcosm_pubsub.producer import PubsubMessage
+from microcosm_pubsub.outgoing import PubsubMessage
 
 
 class BatchPublishing:
-    """`produce_batch` for `SNSProducer` (uses its `create_message`, `sns_client` and metrics)."""
+    """`produce_batch` for `SNSProducer` (uses its `create_message`, `offload`, `sns_client` and metrics)."""
 
     create_message: Any
+    offload: Any
     sns_client: Any
     pubsub_producer_metrics: Any
     skip: bool
@@ -41,11 +40,11 @@ class BatchPublishing:
         if self.skip:
             return []
         encoded = [self.create_message(media_type, dct) for dct in messages]
-        return self.publish_batch(encoded, message_group_id)
+        return self.publish_batch([self.offload(pubsub_message) for pubsub_message in encoded], message_group_id)
 
     def publish_batch(
         self,
-        pubsub_messages: list["PubsubMessage"],
+        pubsub_messages: list[PubsubMessage],
         message_group_id: Optional[str] = None,
     ) -> list[Optional[str]]:
         message_ids: list[Optional[str]] = [None] * len(pubsub_messages)
@@ -58,7 +57,7 @@ class BatchPublishing:
 
     def publish_chunk(
         self,
-        pubsub_messages: list["PubsubMessage"],
+        pubsub_messages: list[PubsubMessage],
         chunk: list[int],
         message_group_id: Optional[str],
         message_ids: list[Optional[str]],
@@ -91,7 +90,7 @@ class BatchPublishing:
                                      media_type=pubsub_messages[chunk[0]].media_type)
 
 
-def chunk_by_count_and_size(pubsub_messages: list["PubsubMessage"]) -> Iterable[list[int]]:
+def chunk_by_count_and_size(pubsub_messages: list[PubsubMessage]) -> Iterable[list[int]]:
     """Indexes grouped per topic into PublishBatch calls of at most 10 entries and 256 KiB."""
     by_topic: dict[str, list[int]] = {}
     for index, pubsub_message in enumerate(pubsub_messages):

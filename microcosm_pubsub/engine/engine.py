@@ -24,6 +24,7 @@ from microcosm_pubsub.engine.workers import Workers
 from microcosm_pubsub.errors import HaltConsumer
 from microcosm_pubsub.log_safety import render
 from microcosm_pubsub.message import SQSMessage
+from microcosm_pubsub.offload.consuming import discard_payload, resolve_payload_for_handling
 from microcosm_pubsub.result import MessageHandlingResult
 from microcosm_pubsub.stop_signals import POLL_SECONDS, StopSignals
 
@@ -123,7 +124,12 @@ class ConsumeEngine:
             registry.find(media_type, self.bound_handlers)
 
     def handle(self, message: SQSMessage) -> MessageHandlingResult:
-        return self.dispatcher.process_message(message, self.bound_handlers)
+        """On a worker: download a large message's payload, run its handler, drop the payload once done."""
+        resolve_payload_for_handling(message)
+        result = self.dispatcher.process_message(message, self.bound_handlers)
+        if not result.result.retry:
+            discard_payload(message)
+        return result
 
     def settle(self, message: SQSMessage, result: MessageHandlingResult) -> None:
         """Queue the result's SQS action, release the message's slot, and honour a halt."""

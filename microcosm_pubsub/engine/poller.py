@@ -87,7 +87,8 @@ class Poller:
     def _receive(self, count: int) -> list:
         started = monotonic()
         try:
-            messages = self.consumer.receive(count, self.consumer.wait_seconds)
+            # large payloads are downloaded by the worker that handles them, not here
+            messages = self.consumer.receive(count, self.consumer.wait_seconds, defer_payloads=True)
         except ExitError:
             self.logger.info("end of input: stopping once the last messages are handled")
             self._stopping.set()
