@@ -90,14 +90,16 @@ def read(args: Namespace) -> int:
     from microcosm.api import create_object_graph
     from microcosm.loaders import load_from_dict
 
+    from microcosm_pubsub.log_safety import printable
+
     loader = load_from_dict(**aws_config(args, "sqs_consumer", sqs_queue_url=args.queue_url,
                                          wait_seconds=args.wait_seconds))
     graph = create_object_graph("pubsub", debug=args.debug, loader=loader)
     graph.use("pubsub_message_schema_registry", "sqs_consumer")
     graph.lock()
     for message in graph.sqs_consumer.consume():
-        print(f"Read SQS message: {message.message_id} ({message.approximate_receive_count}) "
-              f"{message.media_type} {dumps(message.content, default=str)}")
+        print(f"Read SQS message: {printable(message.message_id)} ({message.approximate_receive_count}) "
+              f"{printable(message.media_type)} {dumps(message.content, default=str)}")
         if args.nack:
             message.nack(args.nack_timeout)
         else:
