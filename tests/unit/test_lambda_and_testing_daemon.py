@@ -94,3 +94,20 @@ def test_a_record_that_breaks_outside_its_handler_fails_alone(monkeypatch):
 
     assert HANDLED == ["a", "b"]
     assert answer == {"batchItemFailures": [{"itemIdentifier": "m2"}]}
+
+
+def test_good_records_beside_a_hostile_one_are_handled_once(monkeypatch):
+    """Item 10 of the audit: a hostile `x-request-published` in record 2 of 3 used to raise out of
+    the invocation after its handler ran, so Lambda retried the whole event and the good records
+    around it were handled twice. Now every record is handled once and none is reported failed."""
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    HANDLED.clear()
+    handler = LambdaDaemon.make_lambda_handler()
+    hostile = record("m2", "b")
+    hostile["body"] = dumps({"mediaType": LambdaWork.MEDIA_TYPE, "item": "b",
+                             "opaqueData": {"x-request-published": ["1"]}})
+
+    answer = handler({"Records": [record("m1", "a"), hostile, record("m3", "c")]}, None)
+
+    assert HANDLED == ["a", "b", "c"]
+    assert answer == {"batchItemFailures": []}
