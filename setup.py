@@ -16,6 +16,16 @@ setup(
     package_data={"microcosm_pubsub": ["systemd_units/*.service"]},
     zip_safe=False,
     python_requires=">=3.11",
+    classifiers=[
+        "License :: OSI Approved :: Apache Software License",
+        "Operating System :: POSIX :: Linux",
+        "Programming Language :: Python :: 3",
+        "Programming Language :: Python :: 3 :: Only",
+        "Programming Language :: Python :: 3.11",
+        "Programming Language :: Python :: 3.12",
+        "Programming Language :: Python :: 3.13",
+        "Topic :: System :: Distributed Computing",
+    ],
     keywords="microcosm sns sqs pubsub",
     install_requires=[
         "boto3>=1.28.0",
