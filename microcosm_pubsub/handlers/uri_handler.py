@@ -5,44 +5,43 @@ Why fetch at all: a message should announce *that* a resource changed and *where
 resource itself is read back over HTTP when the message is handled. That keeps messages small and
 copes with a message that arrives before the resource is committed (a 404 is retried as a `Nack`).
 
-The GET always has a timeout (the earlier library could hang a worker on a silent peer). The
-module-level `get` applies `DEFAULT_REQUEST_TIMEOUT_SECONDS` itself, and the handler adds
-`timeout=` only when built with another `request_timeout_seconds`. So suites that patch
-`microcosm_pubsub.handlers.uri_handler.get` and `assert_called_with(uri, headers=...)` still pass.
+The GET is bounded (`bounded_get`): one deadline for the whole fetch, a size cap, and no
+loopback or link-local target unless allowed (the settings: `uri_settings`). A refused fetch
+settles the message: too slow is a `Nack` (retried: it may pass next time), too large or not
+allowed a `Drop` (deleted, logged and counted as dropped: a retry would not change it). Each
+reason names the config key to change. Only the settings that differ from the defaults are passed
+to `get`, so suites that patch `microcosm_pubsub.handlers.uri_handler.get` and
+`assert_called_with(uri, headers=...)` still pass; a patched `get` sends nothing, so it skips
+the bounds too (made-up host names need no config).
 
 """
 from abc import ABCMeta
 from re import search
 from typing import Any, Callable, Optional
 
-import requests
 from inflection import titleize
 from microcosm.errors import LockedGraphError, NotBoundError
 from microcosm_logging.decorators import logger
 from requests import codes
 from requests.exceptions import InvalidSchema
 
-from microcosm_pubsub.constants import DEFAULT_RESOURCE_CACHE_TTL
+from microcosm_pubsub.constants import DEFAULT_RESOURCE_CACHE_TTL, RECEIPT_HANDLE_KEY
 from microcosm_pubsub.conventions.lifecycle import LifecycleChange
-from microcosm_pubsub.errors import ConfigurationError, Nack
+from microcosm_pubsub.errors import Drop, Nack
+from microcosm_pubsub.handlers.bounded_get import (  # noqa: F401 (re-exported)
+    DEFAULT_MAX_RESPONSE_BYTES,
+    DEFAULT_REQUEST_TIMEOUT_SECONDS,
+    FetchRefused,
+    ResourceNotAllowed,
+    ResourceTooLarge,
+    ResourceTooSlow,
+    get,
+)
+from microcosm_pubsub.handlers.uri_settings import CONFIGURED, FetchSettings, get_options
 
 
-DEFAULT_REQUEST_TIMEOUT_SECONDS = 10.0
-
-
-def get(
-    url: str,
-    headers: Optional[dict] = None,
-    timeout: float = DEFAULT_REQUEST_TIMEOUT_SECONDS,
-) -> requests.Response:
-    """
-    GET `url` with a timeout that is never absent.
-
-    It looks `requests.get` up at call time, so patching either this function or `requests.get`
-    keeps a test off the network.
-
-    """
-    return requests.get(url, headers=headers, timeout=timeout)
+# Opaque keys never sent as headers: a receipt handle lets its holder delete the message.
+UNFORWARDED_OPAQUE_KEYS = (RECEIPT_HANDLE_KEY,)
 
 
 def resource_cache_whitelist_callable(media_type: Optional[str], uri: str) -> bool:
@@ -59,16 +58,6 @@ def resource_cache_whitelist_callable(media_type: Optional[str], uri: str) -> bo
     is_event = search(r"/[a-z]+_event/", uri) is not None
     is_created = search(f".{LifecycleChange.Created}.", media_type) is not None
     return is_event and is_created
-
-
-def _validate_timeout(value: Any) -> float:
-    """Refuse a missing or non-positive request timeout: a GET must never wait forever."""
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
-        raise ConfigurationError(
-            f"request_timeout_seconds must be a positive number of seconds, got {value!r}; "
-            f"leave it out to use the default of {DEFAULT_REQUEST_TIMEOUT_SECONDS} s",
-        )
-    return value
 
 
 @logger
@@ -92,7 +81,9 @@ class URIHandler(metaclass=ABCMeta):
         resource_cache_enabled: bool = True,
         resource_cache_ttl: int = DEFAULT_RESOURCE_CACHE_TTL,
         resource_cache_whitelist_callable: Callable[..., bool] = resource_cache_whitelist_callable,
-        request_timeout_seconds: float = DEFAULT_REQUEST_TIMEOUT_SECONDS,
+        request_timeout_seconds: float = CONFIGURED,
+        max_response_bytes: int = CONFIGURED,
+        allowed_hosts: Any = CONFIGURED,
     ):
         self.opaque = graph.opaque
         self.retry_nack_timeout = retry_nack_timeout
@@ -100,7 +91,10 @@ class URIHandler(metaclass=ABCMeta):
         self.resource_cache_ttl = resource_cache_ttl
         self.resource_cache = self.get_resource_cache(graph) if resource_cache_enabled else None
         self.resource_cache_whitelist_callable = resource_cache_whitelist_callable
-        self.request_timeout_seconds = _validate_timeout(request_timeout_seconds)
+        settings = FetchSettings.resolve(graph, request_timeout_seconds, max_response_bytes, allowed_hosts)
+        self.request_timeout_seconds = settings.request_timeout_seconds
+        self.max_response_bytes = settings.max_response_bytes
+        self.allowed_hosts = settings.allowed_hosts
 
     @property
     def nack_timeout(self) -> int:
@@ -214,12 +208,20 @@ class URIHandler(metaclass=ABCMeta):
         return response.json()
 
     def _get(self, uri: str, headers: dict) -> Any:
-        """Call the module's `get`, logging a URL with a scheme `requests` cannot fetch."""
-        kwargs: dict[str, Any] = dict(headers=headers)
-        if self.request_timeout_seconds != DEFAULT_REQUEST_TIMEOUT_SECONDS:
-            kwargs.update(timeout=self.request_timeout_seconds)
+        """
+        Call the module's `get` with the settings that differ from its defaults.
+
+        A refusal becomes the message's outcome: too slow may pass on a retry (`Nack`), too large
+        and not allowed will not (`Drop`). A scheme `requests` cannot fetch is logged.
+
+        """
+        options = get_options(self.request_timeout_seconds, self.max_response_bytes, self.allowed_hosts)
         try:
-            return get(uri, **kwargs)
+            return get(uri, headers=headers, **options)
+        except ResourceTooSlow as error:
+            raise Nack(self.retry_nack_timeout, reason=str(error)) from error
+        except FetchRefused as error:
+            raise Drop(str(error)) from error
         except InvalidSchema:
             self.logger.error(
                 "Error was found when trying to process uri. Check schema",
@@ -228,8 +230,16 @@ class URIHandler(metaclass=ABCMeta):
             raise
 
     def get_headers(self, message: dict) -> dict:
-        """The headers sent with the GET: the current opaque context."""
-        return self.opaque.as_dict()
+        """
+        The headers sent with the GET: the current opaque context, without the receipt handle.
+
+        The request id and the other keys the earlier library sent (`message_id`, `uri`) still go.
+
+        """
+        headers = self.opaque.as_dict()
+        for key in UNFORWARDED_OPAQUE_KEYS:
+            headers.pop(key, None)
+        return headers
 
     def validate_changed_field(self, message: dict, resource: Any) -> None:
         """

@@ -63,7 +63,8 @@ def test_chain_uri_handler_daemon_handles_real_messages(orders_url, tmp_path):
     results = tmp_path / "results.txt"
     with moto_server() as endpoint:
         env = dict(os.environ, AWS_ENDPOINT_URL=endpoint, AWS_ACCESS_KEY_ID="chain", AWS_SECRET_ACCESS_KEY="chain",
-                   AWS_DEFAULT_REGION="us-east-1", CHAIN_RESULTS=str(results), PYTHONPATH=str(HERE))
+                   AWS_DEFAULT_REGION="us-east-1", CHAIN_RESULTS=str(results), PYTHONPATH=str(HERE),
+                   CHAIN_DAEMON__URI_HANDLER__ALLOWED_HOSTS="127.0.0.1")  # the order server is local
         sqs = boto3.client("sqs", endpoint_url=endpoint, region_name="us-east-1",
                            aws_access_key_id="chain", aws_secret_access_key="chain")
         queue_url = sqs.create_queue(QueueName="chain-orders")["QueueUrl"]

@@ -12,9 +12,7 @@ from requests.exceptions import HTTPError, InvalidSchema
 
 from microcosm_pubsub.errors import ConfigurationError, Nack
 from microcosm_pubsub.handlers.uri_handler import (
-    DEFAULT_REQUEST_TIMEOUT_SECONDS,
     URIHandler,
-    get,
     resource_cache_whitelist_callable,
 )
 
@@ -37,15 +35,6 @@ def response(json_data=None, status_code=200):
     if status_code >= 400:
         fake.raise_for_status.side_effect = HTTPError(f"{status_code} error")
     return fake
-
-
-@pytest.fixture
-def graph():
-    """A locked microcosm graph with a real opaque and no resource cache bound."""
-    graph = create_object_graph("test_uri_handler", testing=True)
-    graph.use("opaque")
-    graph.lock()
-    return graph
 
 
 @pytest.fixture
@@ -130,16 +119,6 @@ def test_custom_request_timeout_is_passed_to_the_get(graph):
         handler.get_resource(dict(uri="http://localhost"), "http://localhost")
 
     mocked_get.assert_called_with("http://localhost", headers={}, timeout=2.5)
-
-
-def test_module_get_always_sets_a_timeout():
-    """The module's `get` never calls requests without a timeout."""
-    with patch("requests.get") as requests_get:
-        get("http://localhost", headers={"a": "b"})
-
-    requests_get.assert_called_once_with(
-        "http://localhost", headers={"a": "b"}, timeout=DEFAULT_REQUEST_TIMEOUT_SECONDS,
-    )
 
 
 @pytest.mark.parametrize("timeout", [None, 0, -1, "10", True])
