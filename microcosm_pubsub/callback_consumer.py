@@ -15,7 +15,7 @@ from json import loads
 from sys import stderr
 from typing import Any, Callable, Optional
 
-from microcosm_pubsub.arguments import non_negative_seconds, positive_int
+from microcosm_pubsub.arguments import MAX_PROCESSES, add_engine_arguments, process_count
 
 
 
@@ -117,10 +117,9 @@ def add_consume_parser(subparsers: Any) -> None:
     parser.add_argument("--callback", help="package.module:function_or_class (or `callback` in --config)")
     parser.add_argument("--sqs-queue-url", help="the queue (or a JSON lines file, or STDIN)")
     parser.add_argument("--config", help="TOML or JSON: [consumer_config] for the callback, other sections configure the graph")
-    parser.add_argument("--concurrency", type=positive_int, default=None)
-    parser.add_argument("--processes", type=positive_int, default=1)
-    parser.add_argument("--health-port", type=int, default=None)
-    parser.add_argument("--shutdown-timeout", type=non_negative_seconds, default=None)
+    parser.add_argument("--processes", type=process_count, default=1,
+                        help=f"worker processes, 1 to {MAX_PROCESSES} (default 1)")
+    add_engine_arguments(parser)
     parser.add_argument("--name", default="pubsub-consumer", help="graph name (prefix of env config vars)")
     parser.set_defaults(func=consume)
 
@@ -191,7 +190,7 @@ def make_callback_daemon(target: Any, args: Namespace, file_config: dict, queue_
         def parse_known_arguments(self) -> Namespace:
             return Namespace(debug=args.debug, testing=False, sqs_queue_url=None, stdin=False, envelope=None,
                              concurrency=args.concurrency, shutdown_timeout=args.shutdown_timeout,
-                             health_port=args.health_port, processes=1)
+                             health_port=args.health_port, health_host=args.health_host, processes=1)
 
         def create_object_graph_components(self, graph: Any) -> None:
             super().create_object_graph_components(graph)

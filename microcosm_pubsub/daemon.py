@@ -15,7 +15,7 @@ from microcosm.loaders import load_each, load_from_dict
 from microcosm_daemon.api import SleepNow
 from microcosm_daemon.daemon import Daemon
 
-from microcosm_pubsub.arguments import non_negative_seconds, positive_int
+from microcosm_pubsub.arguments import add_engine_arguments, limit_inherited_arguments
 from microcosm_pubsub.consumer import STDIN
 from microcosm_pubsub.envelope import LambdaSQSEnvelope, NaiveSQSEnvelope, _strategies
 from microcosm_pubsub.errors import ConfigurationError
@@ -56,12 +56,8 @@ class ConsumerDaemon(Daemon):
         parser.add_argument("--stdin", action="store_true", help="read JSON lines from standard input")
         parser.add_argument("--sqs-queue-url", help="the queue URL, a file of JSON lines, or STDIN")
         parser.add_argument("--envelope", choices=sorted(_strategies()), help="enveloping strategy")
-        parser.add_argument("--concurrency", type=positive_int, default=None,
-                            help="handlers running at once (default: sqs_consumer.concurrency, 1)")
-        parser.add_argument("--shutdown-timeout", type=non_negative_seconds, default=None,
-                            help="seconds to let running handlers finish on SIGTERM (default 30)")
-        parser.add_argument("--health-port", type=int, default=None,
-                            help="serve /live, /ready and /stats on this port")
+        add_engine_arguments(parser)
+        limit_inherited_arguments(parser)
         return parser
 
     @property
@@ -115,8 +111,6 @@ class ConsumerDaemon(Daemon):
         """Parse the command line and run: one process, or `--processes N` supervised workers."""
         parser = self.make_arg_parser()
         args = parser.parse_args()
-        if args.processes < 1:
-            parser.error("--processes must be positive")
         if args.processes > 1:
             from microcosm_pubsub.manager import ServiceManager
 
@@ -169,7 +163,7 @@ class ConsumerDaemon(Daemon):
         if getattr(self.args, "health_port", None):
             from microcosm_pubsub.health import HealthServer
 
-            health = HealthServer(engine, self.args.health_port)
+            health = HealthServer(engine, self.args.health_port, host=self.args.health_host)
             engine.on_started.append(health.start)
         interval = systemd.watchdog_interval()
         watchdog = systemd.Watchdog(lambda: all(poller.is_turning(60 + engine.consumer.wait_seconds)

@@ -6,22 +6,93 @@ A tiny HTTP health endpoint for a running consumer (stdlib only, in a thread).
   route work elsewhere if not.
 - `GET /stats`: JSON counters (received, each result type, in flight, last error, uptime).
 
+Why it is guarded: it listens on 127.0.0.1 unless `--health-host` says otherwise, and whoever
+reaches it must not cost the consumer much or learn its environment. At most `max_connections`
+requests are served at once (one thread each; more are closed unanswered), a connection that
+sends nothing for `timeout_seconds` is dropped, and `/stats` shows the last error as its kind and
+a short message with URLs, hosts, ARNs, account ids and credentials cut out.
+
 """
+import re
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from json import dumps
-from threading import Thread
-from typing import Any
+from threading import BoundedSemaphore, Thread
+from typing import Any, Optional
+
+from microcosm_pubsub.arguments import DEFAULT_HEALTH_HOST
+
+
+MAX_CONNECTIONS = 8
+TIMEOUT_SECONDS = 5.0
+MAX_ERROR_CHARS = 160
+
+# what an error text may carry that says where the consumer runs or how it signs in
+REDACTIONS = (
+    (re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://[^\s'\"]+"), "<url>"),
+    (re.compile(r"\barn:[^\s'\"]+"), "<arn>"),
+    (re.compile(r"\b(\w*(?:token|secret|password|credential|signature)\w*)=[^\s,'\"]+", re.IGNORECASE), r"\1=<redacted>"),
+    (re.compile(r"\b(?:AKIA|ASIA)[A-Z0-9]{12,}\b"), "<access-key>"),
+    (re.compile(r"\b\d{1,3}(?:\.\d{1,3}){3}(?::\d+)?\b"), "<host>"),
+    (re.compile(r"\b(?:[a-z0-9-]+\.)+[a-z]{2,}(?::\d+)?\b"), "<host>"),
+    (re.compile(r"\b\d{12}\b"), "<account>"),
+)
+
+
+def public_error(description: Optional[str]) -> Optional[str]:
+    """The error `/stats` may show: its first line, redacted, at most MAX_ERROR_CHARS long."""
+    if not description:
+        return description
+    text = (description.strip().splitlines() or [""])[0]
+    for pattern, replacement in REDACTIONS:
+        text = pattern.sub(replacement, text)
+    return text if len(text) <= MAX_ERROR_CHARS else text[:MAX_ERROR_CHARS - 1] + "…"
+
+
+class BoundedHTTPServer(ThreadingHTTPServer):
+    """A thread per request, at most `max_connections` at once; a connection beyond is closed."""
+
+    daemon_threads = True
+
+    def __init__(self, address: tuple[str, int], handler: type, max_connections: int):
+        self._slots = BoundedSemaphore(max_connections)
+        super().__init__(address, handler)
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        if not self._slots.acquire(blocking=False):
+            self.shutdown_request(request)
+            return
+        try:
+            super().process_request(request, client_address)
+        except BaseException:
+            self._slots.release()
+            raise
+
+    def process_request_thread(self, request: Any, client_address: Any) -> None:
+        try:
+            super().process_request_thread(request, client_address)
+        finally:
+            self._slots.release()
 
 
 class HealthServer:
     """Serves one engine's health on `host:port` until stopped."""
 
-    def __init__(self, engine: Any, port: int, host: str = "0.0.0.0", live_within_seconds: float = 60.0):
+    def __init__(
+        self,
+        engine: Any,
+        port: int,
+        host: str = DEFAULT_HEALTH_HOST,
+        live_within_seconds: float = 60.0,
+        max_connections: int = MAX_CONNECTIONS,
+        timeout_seconds: float = TIMEOUT_SECONDS,
+    ):
         self.engine = engine
         self.live_within_seconds = live_within_seconds + engine.consumer.wait_seconds
         server = self
 
         class Handler(BaseHTTPRequestHandler):
+            timeout = timeout_seconds
+
             def do_GET(self) -> None:
                 status, body = server.answer(self.path)
                 payload = dumps(body).encode()
@@ -34,7 +105,7 @@ class HealthServer:
             def log_message(self, format: str, *args: Any) -> None:
                 return
 
-        self.httpd = ThreadingHTTPServer((host, port), Handler)
+        self.httpd = BoundedHTTPServer((host, port), Handler, max_connections)
         self.port = self.httpd.server_address[1]
         self._thread = Thread(target=self.httpd.serve_forever, name="pubsub-health", daemon=True)
 
@@ -49,7 +120,8 @@ class HealthServer:
             return (200 if ready else 503), {"ready": ready, "broker_reachable": reachable,
                                              "draining": self.engine.draining}
         if route == "/stats":
-            return 200, self.engine.stats.snapshot()
+            stats = self.engine.stats.snapshot()
+            return 200, {**stats, "last_error": public_error(stats.get("last_error"))}
         return 404, {"error": f"unknown path {route or '/'}: use /live, /ready or /stats"}
 
     def start(self) -> None:

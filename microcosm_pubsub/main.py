@@ -21,6 +21,8 @@ def main(argv: Optional[list[str]] = None) -> None:
 
 
 def make_parser() -> ArgumentParser:
+    from microcosm_pubsub.arguments import visibility_seconds, wait_seconds
+
     parser = ArgumentParser(prog="pubsub", description="Publish and consume microcosm_pubsub messages")
     parser.add_argument("--debug", action="store_true")
     parser.add_argument("--profile", help="AWS profile (credentials come from boto3's usual chain)")
@@ -40,8 +42,8 @@ def make_parser() -> ArgumentParser:
     read_parser = subparsers.add_parser("read", help="receive one batch, print it, ack (or nack) it")
     read_parser.add_argument("--queue-url", "--sqs-queue-url", dest="queue_url", required=True)
     read_parser.add_argument("--nack", action="store_true", help="return the messages instead of deleting them")
-    read_parser.add_argument("--nack-timeout", default=1, type=int)
-    read_parser.add_argument("--wait-seconds", default=1, type=int)
+    read_parser.add_argument("--nack-timeout", default=1, type=visibility_seconds)
+    read_parser.add_argument("--wait-seconds", default=1, type=wait_seconds)
     read_parser.set_defaults(func=read)
 
     from microcosm_pubsub.callback_consumer import add_consume_parser, add_systemd_parser
