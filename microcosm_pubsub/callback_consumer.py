@@ -90,15 +90,27 @@ class CallbackHandler:
     handles_sqs_message = True
 
     def __init__(self, callback: Callable[[Any], Any]):
+        from microcosm_pubsub.awaitables import is_async_handler
+
         self.callback = callback
         self.__name__ = getattr(callback, "__name__", type(callback).__name__)
+        # an async callback runs on the engine's event loop
+        self.is_async = is_async_handler(callback)
 
-    def handle_sqs_message(self, message: Any) -> bool:
-        self.callback(message)
-        return True
+    def handle_sqs_message(self, message: Any) -> Any:
+        """True once the callback returned; an async callback's awaitable, to be awaited, else."""
+        from microcosm_pubsub.awaitables import isawaitable
+
+        outcome = self.callback(message)
+        return _returned_true(outcome) if isawaitable(outcome) else True
 
     def __call__(self, content: Any) -> Any:
         raise TypeError("CallbackHandler is called with the whole message by the dispatcher")
+
+
+async def _returned_true(awaitable: Any) -> bool:
+    await awaitable
+    return True
 
 
 def read_config_file(path: str) -> dict:

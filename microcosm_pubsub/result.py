@@ -18,6 +18,7 @@ from logging import INFO, WARNING, Logger
 from sys import exc_info as current_exc_info
 from typing import Any, Callable, Optional
 
+from microcosm_pubsub.awaitables import isawaitable, run_to_completion
 from microcosm_pubsub.constants import MESSAGE_ID_KEY
 from microcosm_pubsub.errors import BadMessageError, Drop, HaltConsumer, IgnoreMessage, Nack, SkipMessage, TTLExpired
 from microcosm_pubsub.log_safety import log_fields, printable_exc_info, render
@@ -76,9 +77,18 @@ class MessageHandlingResult:
 
     @classmethod
     def invoke(cls, handler: Callable[[Any], Any], message: SQSMessage) -> "MessageHandlingResult":
-        """Call `handler(message.content)` and classify what happened."""
+        """
+        Call `handler(message.content)` and classify what happened.
+
+        An `async def` handler's coroutine is awaited to completion first (`run_to_completion`):
+        the coroutine object itself is truthy, and taking it as the verdict would delete a message
+        whose handler never ran.
+
+        """
         try:
             success = handler(message.content)
+            if isawaitable(success):
+                success = run_to_completion(success)
         except Exception as error:
             return cls.from_error(message, error)
         return cls.from_result(message, bool(success))

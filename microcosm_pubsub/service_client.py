@@ -4,7 +4,9 @@
 A call publishes a request with `graph.sns_producer` and long-polls a reply queue the client owns:
 created on first call (`<reply_queue_prefix>-<random>`), deleted by `close()` (also at exit).
 Replies are matched by request id, so threads may share one client; a reply that arrives after
-its caller gave up is deleted and dropped.
+its caller gave up is deleted and dropped. With `signing_key` (the service's
+`pubsub_service.signing_key`), each request carries `replySignature`, proving to the service
+that this client chose the reply queue: without it, anyone who can publish could name it.
 
 """
 from atexit import register as at_exit, unregister as cancel_at_exit
@@ -21,8 +23,11 @@ from microcosm.api import defaults, typed
 from microcosm_pubsub.aws import make_client
 from microcosm_pubsub.errors import ConfigurationError, RemoteError, ServiceTimeout
 from microcosm_pubsub.limits import SQS_MAX_WAIT_SECONDS
+from microcosm_pubsub.log_safety import render
 from microcosm_pubsub.service_protocol import (
     ServiceRequestSchema,
+    reply_queue_name,
+    reply_signature,
     request_media_type,
     request_wildcard,
     service_name_for,
@@ -37,12 +42,14 @@ class ServiceClient:
     """Calls remote service methods over SNS (requests) and a private SQS queue (replies)."""
 
     def __init__(self, graph: Any, reply_queue_prefix: str = "pubsub-reply",
-                 reply_retention_seconds: int = 300, logger: Optional[Logger] = None):
+                 reply_retention_seconds: int = 300, logger: Optional[Logger] = None,
+                 signing_key: Optional[str] = None):
         self.graph = graph
         self.producer = graph.sns_producer
         self.schema_registry = graph.pubsub_message_schema_registry
         self.reply_queue_prefix = reply_queue_prefix
         self.reply_retention_seconds = reply_retention_seconds
+        self.signing_key = signing_key or None
         self.logger = logger or getLogger("microcosm_pubsub.service_client")
         self.reply_queue_url: Optional[str] = None
         self._sqs_client: Any = None
@@ -71,10 +78,7 @@ class ServiceClient:
         with self._poll_lock:
             self._waiting.add(request_id)
         try:
-            message_id = self.producer.produce(media_type, dict(
-                request_id=request_id, reply_to=self.ensure_reply_queue(),
-                service=service, method=method, kwargs=kwargs,
-            ))
+            message_id = self.producer.produce(media_type, self.request(request_id, service, method, kwargs))
             if message_id is None:
                 raise ConfigurationError(f"request {media_type} was not published: sns_producer.skip is on")
             reply = self.wait_for(request_id, deadline)
@@ -89,8 +93,19 @@ class ServiceClient:
             )
         error = reply.get("error")
         if error is not None:
-            raise RemoteError(str(error.get("type")), str(error.get("message")))
+            remote_error = RemoteError(str(error.get("type")), str(error.get("message")))
+            # the remote traceback, when the service sends one (its pubsub_service.error_details)
+            remote_error.remote_traceback = error.get("traceback")
+            raise remote_error
         return reply.get("result")
+
+    def request(self, request_id: str, service: str, method: str, kwargs: dict) -> dict:
+        """The request content; signed (`reply_signature`) when the client has a signing key."""
+        reply_to = self.ensure_reply_queue()
+        content = dict(request_id=request_id, reply_to=reply_to, service=service, method=method, kwargs=kwargs)
+        if self.signing_key:
+            content["reply_signature"] = reply_signature(self.signing_key, reply_to, request_id)
+        return content
 
     def prepare(self, service: str) -> None:
         """Register the request schema (`sns_topic_arns` routes a `...request.<service>.*` mapping itself)."""
@@ -100,7 +115,7 @@ class ServiceClient:
         """The reply queue URL, creating the queue on first use."""
         with self._queue_lock:
             if self.reply_queue_url is None:
-                name = f"{self.reply_queue_prefix}-{uuid4().hex}"
+                name = reply_queue_name(self.reply_queue_prefix)
                 self.reply_queue_url = self.sqs_client.create_queue(
                     QueueName=name,
                     Attributes=dict(MessageRetentionPeriod=str(self.reply_retention_seconds)),
@@ -131,13 +146,14 @@ class ServiceClient:
             try:
                 reply = loads(raw["Body"])
             except (JSONDecodeError, TypeError):
-                self.logger.warning(f"dropping a reply that is not JSON: {raw.get('Body')!r:.200}")
+                self.logger.warning(render("dropping a reply that is not JSON: {body}", body=raw.get("Body")))
                 continue
             request_id = reply.get("requestId") if isinstance(reply, dict) else None
             if request_id in self._waiting:
                 self._replies[request_id] = reply
             else:
-                self.logger.info(f"dropping a late or unknown reply (request {request_id})")
+                self.logger.info(render("dropping a late or unknown reply (request {request_id})",
+                                        request_id=request_id))
         if not messages and wait_seconds < 1:
             sleep(min(wait_seconds, 0.05))
 
@@ -162,8 +178,11 @@ class ServiceClient:
 
 
 @defaults(
-    # reply queues are named <reply_queue_prefix>-<32 hex digits> (SQS allows 80 characters)
+    # reply queues are named <reply_queue_prefix>-<32 hex digits> (SQS allows 80 characters); a service
+    # answers these names unlisted when its pubsub_service.reply_queue_prefix is the same
     reply_queue_prefix="pubsub-reply",
+    # the key of the services called (their pubsub_service.signing_key): requests then carry replySignature
+    signing_key=None,
     # seconds SQS keeps an unread reply (60 to 1209600)
     reply_retention_seconds=typed(int, default_value=300),
     # boto3 client settings for the reply queue; credentials come from boto3's own chain
@@ -178,4 +197,5 @@ def configure_service_client(graph: Any) -> ServiceClient:
         graph,
         reply_queue_prefix=config.reply_queue_prefix,
         reply_retention_seconds=config.reply_retention_seconds,
+        signing_key=config.signing_key,
     )

@@ -6,24 +6,31 @@ from time import monotonic
 import pytest
 from microcosm.api import create_object_graph
 from microcosm.loaders import load_from_dict
+from microcosm_logging.formatters import ExtraConsoleFormatter
 
 from microcosm_pubsub.errors import ConfigurationError, RemoteError, ServiceTimeout
 from microcosm_pubsub.service import ServiceClient
+from microcosm_pubsub.service_protocol import reply_signature
 from microcosm_pubsub.testing.moto_server import serialised_moto_sqs
 
 
-@pytest.fixture
-def client_graph(core_broker):
+def serve_client_graph(core_broker, **client_config):
     """A graph whose `service_client` publishes to the core broker's topic (its queue is the "service")."""
     with serialised_moto_sqs():
         graph = create_object_graph("client", loader=load_from_dict(
             sns_topic_arns=dict(default=core_broker.topic_arn),
-            service_client=dict(reply_queue_prefix="unit-reply"),
+            service_client=dict(reply_queue_prefix="unit-reply", **client_config),
         ))
         graph.use("service_client")
         graph.lock()
         yield graph
         graph.service_client.close()
+
+
+@pytest.fixture
+def client_graph(core_broker):
+    """A client graph with the default `service_client` settings."""
+    yield from serve_client_graph(core_broker)
 
 
 class Responder:
@@ -173,3 +180,42 @@ def test_testing_graphs_get_a_mock_reply_client():
     graph.use("service_client")
     assert isinstance(graph.service_client, ServiceClient)
     assert type(graph.service_client.sqs_client).__name__ == "MagicMock"
+
+
+@pytest.fixture
+def signing_client_graph(core_broker):
+    """A client graph with `service_client.signing_key` set."""
+    yield from serve_client_graph(core_broker, signing_key="shared-key")
+
+
+def test_a_signing_key_signs_the_reply_queue_and_request_id(signing_client_graph, client_graph, core_broker):
+    """With `signing_key`, requests carry the HMAC of replyTo and requestId; without one they carry none."""
+    with Responder(core_broker, lambda requests: replies_for(requests, result=1)) as signed:
+        signing_client_graph.service_client.call("echo", "ping", timeout=10)
+    with Responder(core_broker, lambda requests: replies_for(requests, result=1)) as unsigned:
+        client_graph.service_client.call("echo", "ping", timeout=10)
+
+    request = signed.requests[0]
+    assert request["replySignature"] == reply_signature("shared-key", request["replyTo"], request["requestId"])
+    assert "replySignature" not in unsigned.requests[0]
+
+
+def test_a_remote_traceback_is_kept_on_the_error(client_graph, core_broker):
+    """An error reply with a traceback (the service's `error_details`) puts it on `RemoteError.remote_traceback`."""
+    error = dict(type="ValueError", message="broken", traceback="Traceback ...\nValueError: broken\n")
+    with Responder(core_broker, lambda requests: replies_for(requests, error=error)):
+        with pytest.raises(RemoteError) as raised:
+            client_graph.service_client.call("echo", "fail", timeout=10)
+    assert raised.value.remote_traceback == error["traceback"]
+
+
+def test_hostile_reply_bodies_are_logged_as_data(client_graph, core_broker, caplog):
+    """A reply queue body with format fields and control bytes is logged escaped and inert."""
+    hostile = "{exc_info[2].tb_frame} {process:>30000000}\nFORGED\x1b[31m"
+    formatter = ExtraConsoleFormatter("{asctime} - {name} - [{levelname}] - {message}")
+    with Responder(core_broker, lambda requests: [hostile, *replies_for(requests, result=2)]):
+        assert client_graph.service_client.call("echo", "ping", timeout=10) == 2
+
+    [line] = [formatter.format(record) for record in caplog.records if "not JSON" in record.getMessage()]
+    assert "{exc_info[2].tb_frame} {process:>30000000}\\x0aFORGED\\x1b[31m" in line
+    assert "\x1b" not in line and "\n" not in line and len(line) < 1000

@@ -8,8 +8,13 @@ from microcosm_pubsub.codecs import PubSubMessageCodec
 from microcosm_pubsub.errors import ConfigurationError
 from microcosm_pubsub.service_protocol import (
     ServiceRequestSchema,
+    is_reply_queue_name,
+    is_signed,
     make_reply,
+    queue_address,
     reply_media_type,
+    reply_queue_name,
+    reply_signature,
     request_media_type,
     request_wildcard,
     service_name_for,
@@ -76,3 +81,49 @@ def test_reply_bodies_carry_a_result_or_an_error():
     }
     error = json.loads(make_reply(content, error=NotImplementedError("I was never created")))["error"]
     assert error == {"type": "NotImplementedError", "message": "I was never created"}
+
+
+@pytest.mark.parametrize("url, address", [
+    ("https://sqs.us-east-1.amazonaws.com/1/q", ("https://aws/us-east-1", "1", "q")),
+    ("https://queue.amazonaws.com/1/q", ("https://aws/us-east-1", "1", "q")),
+    ("https://us-west-2.queue.amazonaws.com/1/q", ("https://aws/us-west-2", "1", "q")),
+    ("http://127.0.0.1:4566/000000000000/q", ("http://127.0.0.1:4566", "000000000000", "q")),
+    ("https://sqs.us-east-1.amazonaws.com.attacker.example/1/q",
+     ("https://sqs.us-east-1.amazonaws.com.attacker.example:", "1", "q")),
+    ("https://user@sqs.us-east-1.amazonaws.com/1/q", None),
+    ("https://sqs.us-east-1.amazonaws.com/1/q?Action=DeleteQueue", None),
+    ("https://sqs.us-east-1.amazonaws.com/1/q/", None),
+    ("https://[::1/1/q", None),
+    ("ftp://sqs.us-east-1.amazonaws.com/1/q", None),
+    (None, None),
+])
+def test_queue_addresses_name_the_endpoint_account_and_queue(url, address):
+    """AWS host spellings of one region compare equal; anything but `scheme://host/<account>/<name>` has none."""
+    assert queue_address(url) == address
+
+
+def test_reply_queue_names_are_the_prefix_and_32_hex_digits():
+    """The client's naming is what the service's check accepts, and only that."""
+    name = reply_queue_name("pubsub-reply")
+    assert is_reply_queue_name(name, "pubsub-reply")
+    assert not is_reply_queue_name(name, "pubsub")
+    assert not is_reply_queue_name("pubsub-reply-billing", "pubsub-reply")
+    assert not is_reply_queue_name(name.upper(), "pubsub-reply")
+
+
+def test_signatures_bind_the_reply_queue_to_the_request_id():
+    """A signature verifies for its own reply queue and request id only; junk signatures are refused, not raised."""
+    signature = reply_signature("key", "https://q/1/a", "r-1")
+    assert is_signed("key", "https://q/1/a", "r-1", signature)
+    assert not is_signed("key", "https://q/1/b", "r-1", signature)
+    assert not is_signed("key", "https://q/1/a", "r-2", signature)
+    assert not is_signed("other", "https://q/1/a", "r-1", signature)
+    for junk in (None, 3, "é" * 64, "\ud800"):
+        assert not is_signed("key", "https://q/1/a", "r-1", junk)
+
+
+def test_a_reply_to_a_method_that_is_not_an_identifier_names_only_the_service():
+    """`...reply.<S>` is the media type of an error reply to a method name no media type may carry."""
+    body = json.loads(make_reply(dict(request_id="r-1", service="echo", method="a b"), error=ValueError("bad")))
+    assert body["mediaType"] == "application/vnd.globality.pubsub._.reply.echo"
+    assert body["method"] == "a b"

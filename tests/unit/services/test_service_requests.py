@@ -9,7 +9,8 @@ from microcosm_pubsub.result import MessageHandlingResultType
 from microcosm_pubsub.service import PubSubService, request_media_type, request_wildcard
 
 
-REPLY_QUEUE = "https://sqs.us-east-1.amazonaws.com/123456789012/pubsub-reply-test"
+SERVICE_QUEUE = "https://sqs.us-east-1.amazonaws.com/123456789012/calculator"
+REPLY_QUEUE = "https://sqs.us-east-1.amazonaws.com/123456789012/pubsub-reply-0123456789abcdef0123456789abcdef"
 
 
 class Calculator(PubSubService):
@@ -36,7 +37,7 @@ class Calculator(PubSubService):
 @pytest.fixture
 def calculator():
     """A Calculator built for testing (MagicMock SQS client), with a fresh mock."""
-    daemon = Calculator.create_for_testing()
+    daemon = Calculator.create_for_testing(sqs_queue_url=SERVICE_QUEUE)
     daemon.graph.sqs_consumer.sqs_client.reset_mock()
     daemon.graph.sqs_consumer.sqs_client.send_message.side_effect = None
     return daemon
@@ -85,7 +86,7 @@ def test_the_message_comes_first(calculator):
 
 @pytest.mark.parametrize("method, kwargs, error_type, text", [
     ("boom", {}, "ValueError", "bad input"),
-    ("divide", {}, "UnknownMethodError", "has no method 'divide': it exposes add, boom"),
+    ("divide", {}, "UnknownMethodError", "has no method 'divide'"),
     ("add", {"a": 1}, "TypeError", "'b'"),
     ("thing", {}, "TypeError", "not JSON"),
 ])
