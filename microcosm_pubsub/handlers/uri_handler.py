@@ -68,7 +68,8 @@ class URIHandler(metaclass=ABCMeta):
     A message ends one of five ways: an error (a bug), a skip (`get_reason_to_skip` says the
     message carries enough to need no fetch; returns False), handled (`handle` is truthy; returns
     True), ignored (`handle` is falsy; returns False) or a `Nack` (the resource is not there, or
-    not yet at the value the message announces). Subclasses override `handle`, and optionally
+    not yet at the value the message announces, or the fetch ran out of time). A fetch refused as
+    too large or not allowed ends it as a `Drop`. Subclasses override `handle`, and optionally
     `get_reason_to_skip`, `resource_type` and `nack_if_not_found`.
 
     """
@@ -236,10 +237,8 @@ class URIHandler(metaclass=ABCMeta):
         The request id and the other keys the earlier library sent (`message_id`, `uri`) still go.
 
         """
-        headers = self.opaque.as_dict()
-        for key in UNFORWARDED_OPAQUE_KEYS:
-            headers.pop(key, None)
-        return headers
+        context = self.opaque.as_dict()  # the live context: read it, never change it
+        return {key: value for key, value in context.items() if key not in UNFORWARDED_OPAQUE_KEYS}
 
     def validate_changed_field(self, message: dict, resource: Any) -> None:
         """

@@ -6,14 +6,22 @@ No test connects anywhere but 127.0.0.1: the `network` fixture fails a test that
 
 """
 import json
+import ssl
 import tracemalloc
+from contextlib import contextmanager
+from datetime import datetime, timedelta, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from ipaddress import ip_address
 from threading import Event, Thread
 from time import monotonic
 from unittest.mock import MagicMock, patch
 
 import pytest
 import urllib3.util.connection
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
 from microcosm.api import create_object_graph
 from microcosm.loaders import load_from_dict
 
@@ -28,7 +36,7 @@ from microcosm_pubsub.handlers.uri_handler import (
 MiB = 1024 * 1024
 BLOCK = b"x" * (64 * 1024)
 DRIP_SECONDS = 0.2
-DRIPS = 30  # a whole drip takes 6 s, far over the 1 s deadline of the tests below
+DRIPS = 50  # a whole drip takes 10 s, far over the 1 s deadline of the tests below
 CAP = 1 * MiB
 HUGE = 64 * MiB
 
@@ -102,18 +110,55 @@ class HostileResource(BaseHTTPRequestHandler):
         return
 
 
-@pytest.fixture
-def server():
-    """A threaded HTTP server on 127.0.0.1 serving `HostileResource`."""
+@contextmanager
+def serving(tls=None):
+    """A threaded server on 127.0.0.1 serving `HostileResource` (over TLS with a context)."""
     server = ThreadingHTTPServer(("127.0.0.1", 0), HostileResource)
+    if tls:
+        server.socket = tls.wrap_socket(server.socket, server_side=True)
     server.daemon_threads = True
     server.requests, server.sent, server.finished, server.stop = [], 0, Event(), Event()
-    server.url = f"http://127.0.0.1:{server.server_address[1]}"
+    server.url = f"{'https' if tls else 'http'}://127.0.0.1:{server.server_address[1]}"
     Thread(target=server.serve_forever, args=(0.05,), daemon=True).start()
-    yield server
-    server.stop.set()
-    server.shutdown()
-    server.server_close()
+    try:
+        yield server
+    finally:
+        server.stop.set()
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.fixture
+def server():
+    """The hostile server over plain HTTP."""
+    with serving() as server:
+        yield server
+
+
+@pytest.fixture
+def tls_server(tmp_path, monkeypatch):
+    """The hostile server over HTTPS, with a self-signed certificate for 127.0.0.1 that requests trusts."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = datetime.now(timezone.utc)
+    certificate = (
+        x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+        .serial_number(x509.random_serial_number()).not_valid_before(now - timedelta(minutes=5))
+        .not_valid_after(now + timedelta(hours=1))
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ip_address("127.0.0.1"))]), critical=False)
+        .sign(key, hashes.SHA256())
+    )
+    cert_file, key_file = tmp_path / "cert.pem", tmp_path / "key.pem"
+    cert_file.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    key_file.write_bytes(key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption(),
+    ))
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(cert_file))
+    tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    tls.load_cert_chain(cert_file, key_file)
+    with serving(tls) as server:
+        yield server
 
 
 @pytest.fixture(autouse=True)
@@ -163,7 +208,17 @@ def test_a_dripping_server_is_cut_off_at_the_deadline(server, graph, route):
     assert outcome.visibility_timeout_seconds == 7
     assert "1.0 s deadline" in outcome.reason
     assert "uri_handler.request_timeout_seconds" in outcome.reason
-    assert 0.9 < elapsed < 3.0  # the drip alone would take 6 s
+    assert 0.9 < elapsed < 3.0  # the drip alone would take 10 s
+
+
+def test_the_deadline_holds_over_tls(tls_server, graph):
+    """Over HTTPS too, a dripping server is cut off at the deadline, and a normal one is read."""
+    handler = local_handler(graph)
+    assert fetch(handler, f"{tls_server.url}/json")[0] == dict(foo="bar")
+
+    outcome, elapsed = fetch(handler, f"{tls_server.url}/drip_body")
+    assert isinstance(outcome, Nack), outcome
+    assert 0.9 < elapsed < 3.0
 
 
 def test_a_declared_huge_body_is_refused_before_reading(server, graph):
@@ -174,7 +229,7 @@ def test_a_declared_huge_body_is_refused_before_reading(server, graph):
     assert "Content-Length" in outcome.reason
     assert f"{DEFAULT_MAX_RESPONSE_BYTES} byte limit" in outcome.reason
     assert "uri_handler.max_response_bytes" in outcome.reason
-    assert elapsed < 5.0  # reading the dripped body would take 6 s, the deadline 30 s
+    assert elapsed < 5.0  # reading the dripped body would take 10 s, the deadline 30 s
 
 
 @pytest.mark.parametrize("route", ["unsized", "chunked_liar"])
@@ -263,6 +318,7 @@ def test_the_receipt_handle_is_not_sent(server, graph):
     opaque = {"X-Request-Id": "request-1", "message_id": "message-1", "receipt_handle": "secret"}
     with graph.opaque.initialize(lambda: opaque):
         fetch(local_handler(graph), f"{server.url}/json")
+        assert graph.opaque["receipt_handle"] == "secret"  # still there for the rest of the message
 
     [(_, headers)] = server.requests
     assert headers["x-request-id"] == "request-1"
