@@ -233,7 +233,7 @@ def _read_body(response: requests.Response, fetch: _Fetch, host: str) -> None:
 def _follow(session: requests.Session, url: str, headers: Optional[dict], fetch: _Fetch):
     """GET `url`, following redirects by hand, so none is fetched or read unchecked."""
     adapter = _WatchedAdapter()
-    session.mount("http://", adapter)  # so that closing the session closes its connections
+    session.mount("http://", adapter)  # mounted, so closing the session closes its connections
     for _ in range(MAX_REDIRECTS + 1):
         host = fetch.check_url(url)
         request = session.prepare_request(requests.Request("GET", url, headers=headers))
@@ -253,7 +253,7 @@ def _follow(session: requests.Session, url: str, headers: Optional[dict], fetch:
             if response is not None:
                 response.close()
         url = urljoin(url, target)
-    raise requests.TooManyRedirects(f"more than {MAX_REDIRECTS} redirects, ending at {url}")
+    raise requests.TooManyRedirects(f"more than {MAX_REDIRECTS} redirects (the last to {urlsplit(url).hostname})")
 
 
 def get(
