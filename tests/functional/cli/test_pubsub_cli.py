@@ -59,6 +59,19 @@ def test_publish_then_read(cli_env, topic_and_queue):
     assert "Messages" not in sqs.receive_message(QueueUrl=queue_url, WaitTimeSeconds=0)
 
 
+def test_read_prints_a_hostile_media_type_escaped(cli_env, topic_and_queue):
+    """A sender's control bytes in a media type reach the terminal escaped, not as escapes."""
+    _, queue_url, sqs = topic_and_queue
+    sqs.send_message(QueueUrl=queue_url, MessageBody='{"mediaType": "x\\u001b[2J\\nFORGED\\r"}')
+
+    read = pubsub(cli_env, "read", "--queue-url", queue_url)
+
+    assert read.returncode == 0, read.stderr
+    assert "x\\x1b[2J\\x0aFORGED\\x0d" in read.stdout
+    assert "\x1b" not in read.stdout and "\r" not in read.stdout
+    assert not any(line.startswith("FORGED") for line in read.stdout.splitlines())
+
+
 def test_read_with_nack_leaves_the_message(cli_env, topic_and_queue):
     """`pubsub read --nack --nack-timeout 0` returns the message to the queue."""
     topic_arn, queue_url, sqs = topic_and_queue
