@@ -16,12 +16,14 @@ existing consumer tool (logs, `pubsub read`, metrics) sees it. The convention, f
 method M (S and M as `name_for` spells them):
 
 - request: `application/vnd.globality.pubsub._.request.<S>.<M>` (`request_media_type(S, M)`),
-  body fields `requestId`, `replyTo` (the caller's reply queue URL), `service`, `method`,
-  `kwargs` (a JSON object). Route all of S with `sns_topic_arns.default`, one `mappings` entry per
-  method, or one `mappings` entry for `application/vnd.globality.pubsub._.request.<S>.*`.
-- reply: SQS SendMessage straight to `replyTo` (no topic), body `mediaType`
-  (`application/vnd.globality.pubsub._.reply.<S>.<M>`), `requestId`, `service`, `method` and
-  either `result` (the method's return value, JSON) or `error` (`{"type", "message"}`).
+  body fields `requestId`, `replyTo` (the caller's reply queue URL), `service`, `method` (M),
+  `kwargs` (a JSON object), `replySignature` (when the caller signs). Route all of S with
+  `sns_topic_arns.default`, one `mappings` entry per method, or one `mappings` entry for
+  `application/vnd.globality.pubsub._.request.<S>.*`.
+- reply: SQS SendMessage straight to `replyTo` (no topic) when `pubsub_service` accepts it, body
+  `mediaType` (`application/vnd.globality.pubsub._.reply.<S>.<M>`), `requestId`, `service`,
+  `method` and either `result` (the method's return value, JSON) or `error` (`{"type",
+  "message"}`, and `traceback` with `pubsub_service.error_details`).
 
 A service binds the wildcard `...request.<S>.*`: requests to other services have no schema in its
 graph and are ignored (deleted from its queue: SNS gave their service its own copy). Outcome
