@@ -45,9 +45,18 @@ setup(
             "pytest>=7.0.0",
             "pytest-timeout>=2.1.0",
             "sentry-sdk>=1.0.0",
+            # the observability extras, and what their tests drive them with
+            "opentelemetry-api>=1.27.0",
+            "opentelemetry-sdk>=1.27.0",
+            "prometheus-client>=0.17.0",
+            "rich>=13.0.0",
+            "pexpect>=4.8.0",
         ],
         "sentry": ["sentry-sdk>=1.0.0"],
         "metrics": ["microcosm-metrics>=3.0.0"],
+        "otel": ["opentelemetry-api>=1.27.0"],
+        "prometheus": ["prometheus-client>=0.17.0"],
+        "top": ["rich>=13.0.0"],
     },
     entry_points={
         "console_scripts": [
@@ -57,6 +66,7 @@ setup(
         "microcosm.factories": [
             "pubsub_lifecycle_change = microcosm_pubsub.conventions:LifecycleChange",
             "pubsub_message_schema_registry = microcosm_pubsub.registry:configure_schema_registry",
+            "pubsub_observability = microcosm_pubsub.observability.observer:configure_observability",
             "pubsub_producer_metrics = microcosm_pubsub.metrics:PubSubProducerMetrics",
             "pubsub_send_batch_metrics = microcosm_pubsub.metrics:PubSubSendBatchMetrics",
             "pubsub_send_metrics = microcosm_pubsub.metrics:PubSubSendMetrics",

@@ -20,12 +20,15 @@ from microcosm_pubsub.envelope import SQSEnvelope
 from microcosm_pubsub.errors import BadMessageError, ConfigurationError
 from microcosm_pubsub.limits import SQS_MAX_RECEIVE_COUNT, SQS_MAX_WAIT_SECONDS
 from microcosm_pubsub.message import SQSMessage
+from microcosm_pubsub.observability.carrier import TRACE_ATTRIBUTES
 from microcosm_pubsub.offload.consuming import discard_payload
 
 
 STDIN = "STDIN"
 RECEIVE_ATTRIBUTES = ["ApproximateReceiveCount"]
 FIFO_RECEIVE_ATTRIBUTES = ["ApproximateReceiveCount", "MessageGroupId", "SequenceNumber"]
+# what the engine's receives also ask for: the send time (message age) and the trace context
+OBSERVED_ATTRIBUTES = ["SentTimestamp"]
 
 
 def reads_deferred(envelope: Any) -> bool:
@@ -78,8 +81,12 @@ class SQSConsumer:
         """
         attribute_names = getattr(self.sqs_envelope, "message_attribute_names", None)
         attribute_names = attribute_names if isinstance(attribute_names, list) else None
+        system_names = FIFO_RECEIVE_ATTRIBUTES if self.is_fifo else RECEIVE_ATTRIBUTES
+        if defer_payloads:  # the engine's receive; consume() keeps the earlier library's call
+            system_names = system_names + OBSERVED_ATTRIBUTES
+            attribute_names = (attribute_names or []) + list(TRACE_ATTRIBUTES)
         response = self.sqs_client.receive_message(
-            AttributeNames=FIFO_RECEIVE_ATTRIBUTES if self.is_fifo else RECEIVE_ATTRIBUTES,
+            AttributeNames=system_names,
             MaxNumberOfMessages=max_messages,
             QueueUrl=self.sqs_queue_url,
             WaitTimeSeconds=wait_seconds,

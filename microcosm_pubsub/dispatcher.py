@@ -20,6 +20,7 @@ from microcosm_pubsub.constants import PUBLISHED_KEY, TTL_KEY
 from microcosm_pubsub.errors import IgnoreMessage, SkipMessage, TTLExpired
 from microcosm_pubsub.message import SQSMessage
 from microcosm_pubsub.log_safety import log_fields, render, safe_log_extra
+from microcosm_pubsub.observability.observer import observer_for
 from microcosm_pubsub.result import MessageHandlingResult, MessageHandlingResultType
 from microcosm_pubsub.tracing import trace_incoming_message_process
 
@@ -61,6 +62,8 @@ class SQSMessageDispatcher:
         self.max_processing_attempts = graph.config.sqs_message_dispatcher.message_max_processing_attempts
         self._prepared: dict[int, Any] = {}
         self._handler_names: dict[type, str] = {}
+        # OpenTelemetry span and Prometheus metrics per message (no-op without the extras)
+        self.observer = observer_for(graph, self.sqs_consumer)
 
     def handle_batch(self, bound_handlers: dict[str, Any]) -> list[MessageHandlingResult]:
         """Receive one batch and handle each message in turn, resolving each at once."""
@@ -88,13 +91,16 @@ class SQSMessageDispatcher:
             handler = None
             start_time = time()
             start = perf_counter()
-            with trace_incoming_message_process(self.opaque, message, self.sqs_consumer.sqs_queue_url):
+            queue_url = self.sqs_consumer.sqs_queue_url
+            with trace_incoming_message_process(self.opaque, message, queue_url), \
+                    self.observer.observe(self.opaque, message, queue_url, bound_handlers) as observation:
                 try:
                     self.validate_message(message)
                     handler = self.find_handler(message, bound_handlers)
                     result = MessageHandlingResult.invoke(handler=self.callable_for(handler, message), message=message)
                 except Exception as error:
                     result = MessageHandlingResult.from_error(message=message, error=error)
+                observation.finish(result)
             self.record(message, result, start_time, start, handler)
             return result
 

@@ -19,6 +19,7 @@ from microcosm.config.types import boolean
 from microcosm_pubsub.codecs import DEFAULT_MEDIA_TYPE
 from microcosm_pubsub.errors import ConfigurationError, ContentValidationError
 from microcosm_pubsub.message import SQSMessage
+from microcosm_pubsub.observability.carrier import note_trace_carrier
 from microcosm_pubsub.offload.config import configure_payload_resolver
 from microcosm_pubsub.offload.consuming import OFFLOADED_ATTRIBUTE, OffloadedPayload, resolve_payload
 from microcosm_pubsub.offload.pointer import SIZE_ATTRIBUTES, PayloadPointer, declared_size, parse_pointer
@@ -153,6 +154,7 @@ class SQSEnvelope(MessageBodyParser, MediaTypeAndContentParser):
             approximate_receive_count=int(attributes.get("ApproximateReceiveCount", 1)),
         )
         sqs_message.attributes = attributes
+        note_trace_carrier(sqs_message, envelope_attributes, self.parse_message_attributes(raw_message))
         if pointer:
             size = declared_size(envelope_attributes, self.parse_message_attributes(raw_message))
             self.note_offloaded(sqs_message, pointer, size)

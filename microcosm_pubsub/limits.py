@@ -17,3 +17,10 @@ SNS_MAX_BATCH_ENTRIES = 10
 
 # https://docs.aws.amazon.com/sns/latest/api/API_Publish.html (message plus attributes)
 SNS_MAX_MESSAGE_BYTES = 256 * 1024
+
+# https://docs.aws.amazon.com/sns/latest/dg/subscription-filter-policy-constraints.html
+SNS_MAX_FILTER_POLICY_VALUES = 150
+
+# https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_SendMessageBatch.html
+# (the sum of all bodies and attributes in one batch; kept at the long-standing 256 KiB)
+SQS_MAX_BATCH_BYTES = 256 * 1024

@@ -50,6 +50,11 @@ def make_parser() -> ArgumentParser:
 
     add_consume_parser(subparsers)
     add_systemd_parser(subparsers)
+
+    from microcosm_pubsub.infra.cli import add_dlq_parser, add_infra_parser
+
+    add_infra_parser(subparsers)
+    add_dlq_parser(subparsers)
     return parser
 
 

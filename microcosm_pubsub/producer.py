@@ -23,6 +23,7 @@ from microcosm_pubsub.deferred import DeferredBatchProducer, DeferredProducer, d
 from microcosm_pubsub.errors import ConfigurationError, MessageTooLargeError, PublishError, TopicNotDefinedError
 from microcosm_pubsub.limits import SNS_MAX_MESSAGE_BYTES
 from microcosm_pubsub.offload.config import configure_payload_offloader
+from microcosm_pubsub.observability.otel import publish_span
 from microcosm_pubsub.offload.producing import PayloadOffloader
 from microcosm_pubsub.outgoing import PubsubMessage
 from microcosm_pubsub.publish_batch import BatchPublishing, chunk_by_count_and_size
@@ -143,7 +144,7 @@ class SNSProducer(BatchPublishing):
         self.logger.debug("Publishing message with media type {media_type}", extra=extra)
         start = perf_counter()
         try:
-            with trace_outgoing_message(pubsub_message.topic_arn) as tracer:
+            with trace_outgoing_message(pubsub_message.topic_arn) as tracer, publish_span(pubsub_message) as span:
                 add_trace_to_message(tracer, pubsub_message)
                 outgoing = self.offload(pubsub_message)
                 result = self.sns_client.publish(
@@ -153,6 +154,7 @@ class SNSProducer(BatchPublishing):
                     **outgoing.fifo_arguments(),
                 )
                 tracer.set_vendor_message_id(result["MessageId"])
+                span.sent(result["MessageId"])
                 request_id = pubsub_message.opaque_data.get(REQUEST_ID_KEY)
                 if request_id:
                     tracer.set_correlation_id(request_id)

@@ -11,6 +11,7 @@ from typing import Any, Iterable, Optional
 
 from microcosm_pubsub.errors import BatchPublishError, PublishError
 from microcosm_pubsub.limits import SNS_MAX_BATCH_ENTRIES, SNS_MAX_MESSAGE_BYTES
+from microcosm_pubsub.observability.otel import publish_batch_span
 from microcosm_pubsub.outgoing import PubsubMessage
 
 
@@ -75,7 +76,8 @@ class BatchPublishing:
         ]
         start = perf_counter()
         try:
-            response = self.sns_client.publish_batch(TopicArn=topic_arn, PublishBatchRequestEntries=entries)
+            with publish_batch_span(topic_arn, pubsub_messages, chunk):  # injects into each entry's attributes
+                response = self.sns_client.publish_batch(TopicArn=topic_arn, PublishBatchRequestEntries=entries)
         except Exception as error:
             self.pubsub_producer_metrics(elapsed_time=(perf_counter() - start) * 1000,
                                          publish_result="FAILURE", media_type=pubsub_messages[chunk[0]].media_type)

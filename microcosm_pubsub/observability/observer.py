@@ -1,0 +1,159 @@
+"""
+The dispatcher's one hook: each message's handling observed (span, metrics, trace id in logs).
+
+Why one hook for both extras: the handler's span and its metrics start and end at the same
+two points, so the hot path pays one `with` for both; with neither extra active it is a shared
+no-op object.
+
+"""
+from time import perf_counter, time
+from typing import Any, Optional
+
+from microcosm.api import defaults, typed
+from microcosm.config.types import boolean
+from microcosm.errors import LockedGraphError, NotBoundError
+
+from microcosm_pubsub.observability import otel
+from microcosm_pubsub.observability.carrier import carrier_of, sent_timestamp
+from microcosm_pubsub.observability.metrics import METRICS, OTHER, MessageMetrics
+
+# opaque keys that carry the trace into log lines (and onward in opaqueData)
+TRACE_ID_KEY = "trace_id"
+SPAN_ID_KEY = "span_id"
+MAX_CACHED_MEDIA_TYPES = 1024
+
+
+class NoObservation:
+    """What `observe` returns when nothing is traced or measured."""
+
+    def __enter__(self) -> "NoObservation":
+        return self
+
+    def __exit__(self, *exc_info: Any) -> None:
+        return None
+
+    def finish(self, result: Any) -> None:
+        return None
+
+
+NO_OBSERVATION = NoObservation()
+
+
+class Observation:
+    """One message's handling: its CONSUMER span and its measurements."""
+
+    __slots__ = ("observer", "opaque", "message", "queue_url", "media_label", "span", "token", "started")
+
+    def __init__(self, observer: "MessageObserver", opaque: Any, message: Any, queue_url: Any, media_label: str):
+        self.observer = observer
+        self.opaque = opaque
+        self.message = message
+        self.queue_url = queue_url
+        self.media_label = media_label
+        self.span = self.token = None
+        self.started = 0.0
+
+    def __enter__(self) -> "Observation":
+        if self.observer.tracing:
+            try:
+                self.start_span()
+            except Exception:
+                # observing must never cost a message its handling: it runs unobserved
+                self.span = None
+        self.started = perf_counter()
+        return self
+
+    def start_span(self) -> None:
+        extra = {"microcosm_pubsub.media_type": self.message.media_type}
+        self.span, self.token = otel.start_process_span(
+            carrier_of(self.message), otel.queue_name(self.queue_url), self.message.message_id, extra,
+        )
+        ids = otel.span_ids(self.span)
+        if ids is not None:
+            self.opaque[TRACE_ID_KEY], self.opaque[SPAN_ID_KEY] = ids
+
+    def finish(self, result: Any) -> None:
+        """Record the outcome (called once the result is known, still inside the span)."""
+        span, self.span = self.span, None
+        try:
+            if self.observer.metrics is not None:
+                sent = sent_timestamp(self.message)
+                self.observer.metrics.record(self.media_label, result.result.name, perf_counter() - self.started,
+                                             None if sent is None else time() - sent)
+        except Exception:
+            pass  # a measurement must never change a handled message's result
+        if span is not None:
+            try:
+                otel.end_process_span(span, self.token, result)
+            except Exception:
+                pass
+
+    def __exit__(self, exc_type: Any, error: Optional[BaseException], traceback: Any) -> None:
+        if self.span is not None:
+            otel.end_process_span(self.span, self.token, error=error)
+
+
+class MessageObserver:
+    """Traces (with opentelemetry-api) and measures (with prometheus-client) handled messages."""
+
+    def __init__(self, tracing: bool, metrics: bool):
+        self.tracing = tracing and otel.TRACING
+        self.metrics: Optional[MessageMetrics] = MessageMetrics() if metrics and METRICS else None
+        self.active = self.tracing or self.metrics is not None
+        self._labels: dict[Any, str] = {}
+
+    def watch(self, consumer: Any) -> None:
+        """Count the SQS calls of `consumer`'s client."""
+        if self.metrics is not None:
+            self.metrics.watch(getattr(consumer, "sqs_client", None))
+
+    def observe(self, opaque: Any, message: Any, queue_url: Any, bound_handlers: Any) -> Any:
+        """A context manager around one message's handling; `.finish(result)` inside it."""
+        if not self.active:
+            return NO_OBSERVATION
+        return Observation(self, opaque, message, queue_url, self.media_label(message.media_type, bound_handlers))
+
+    def media_label(self, media_type: Any, bound_handlers: Any) -> str:
+        """The media type when a handler is bound to it (or its wildcard pattern), else "other"."""
+        label = self._labels.get(media_type)
+        if label is None:
+            label = label_for(media_type, bound_handlers or {})
+            if len(self._labels) < MAX_CACHED_MEDIA_TYPES:
+                self._labels[media_type] = label
+        return label
+
+
+def label_for(media_type: Any, bound_handlers: dict) -> str:
+    if not isinstance(media_type, str):
+        return OTHER
+    if media_type in bound_handlers:
+        return media_type
+    for pattern in bound_handlers:
+        if isinstance(pattern, str) and pattern.endswith(".*") and media_type.startswith(pattern[:-1]) \
+                and "." not in media_type[len(pattern) - 1:]:
+            return pattern
+    return OTHER
+
+
+@defaults(
+    # run each handler in an OpenTelemetry CONSUMER span and propagate trace context (needs [otel])
+    tracing=typed(boolean, default_value=True),
+    # count messages, durations and SQS calls for GET /metrics (needs [prometheus])
+    metrics=typed(boolean, default_value=True),
+)
+def configure_observability(graph: Any) -> MessageObserver:
+    """The `pubsub_observability` component."""
+    config = graph.config.pubsub_observability
+    return MessageObserver(tracing=config.tracing, metrics=config.metrics)
+
+
+def observer_for(graph: Any, consumer: Any = None) -> MessageObserver:
+    """The graph's observer (a no-op one when the component cannot be had), watching `consumer`."""
+    try:
+        observer = graph.pubsub_observability
+    except (NotBoundError, LockedGraphError, AttributeError, KeyError):
+        observer = None
+    if not isinstance(observer, MessageObserver):
+        observer = MessageObserver(tracing=True, metrics=False)
+    observer.watch(consumer)
+    return observer

@@ -1,0 +1,172 @@
+"""
+OpenTelemetry spans for publishing and handling, per the messaging semantic conventions.
+
+Why the shape: a publish is a PRODUCER span `send <topic>` whose context goes out in the
+message's attributes; a bulk publish makes one PRODUCER `create <topic>` span per message (the
+creation context each message carries) and one `send <topic>` span for the PublishBatch call,
+linked to them and counting them (`messaging.batch.message_count`). Handling is a CONSUMER span
+`process <queue>` parented by, and linked to, the context the message carried (one message
+per span, so a parent is allowed); a message without one starts a new trace.
+
+Without `opentelemetry-api` every helper here returns a no-op; `TRACING` says which.
+Applications configure the SDK (provider, exporter) as usual; `use_tracer_provider` sets a
+provider for this package only (tests use it, since the global one can be set once).
+
+"""
+from contextlib import contextmanager
+from typing import Any, Iterator, Optional, Sequence
+
+from microcosm_pubsub.observability.carrier import put_trace_attributes
+
+try:
+    from opentelemetry import context as otel_context, trace
+    from opentelemetry.trace import Link, SpanKind, Status, StatusCode
+    from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
+except ImportError:  # the [otel] extra is optional
+    trace = None
+
+TRACING = trace is not None
+SNS = "aws_sns"
+SQS = "aws_sqs"
+INSTRUMENTATION = "microcosm_pubsub"
+_state: dict[str, Any] = {"provider": None, "tracer": None}
+_propagator = TraceContextTextMapPropagator() if TRACING else None
+
+
+def use_tracer_provider(provider: Any) -> None:
+    """Trace this package's messages with `provider` (None: the global provider again)."""
+    _state["provider"] = provider
+    _state["tracer"] = None
+
+
+def tracer() -> Any:
+    if _state["tracer"] is None:
+        _state["tracer"] = trace.get_tracer(INSTRUMENTATION, tracer_provider=_state["provider"])
+    return _state["tracer"]
+
+
+def topic_name(topic_arn: Optional[str]) -> str:
+    return (topic_arn or "").rsplit(":", 1)[-1] or "unknown"
+
+
+def queue_name(queue_url: Optional[str]) -> str:
+    return (queue_url or "").rstrip("/").rsplit("/", 1)[-1] or "unknown"
+
+
+def messaging_attributes(system: str, destination: str, operation_type: str, operation_name: str,
+                         **extra: Any) -> dict[str, Any]:
+    """The semantic-convention attributes every span here carries."""
+    attributes = {
+        "messaging.system": system,
+        "messaging.destination.name": destination,
+        "messaging.operation.type": operation_type,
+        "messaging.operation.name": operation_name,
+    }
+    attributes.update({key: value for key, value in extra.items() if value is not None})
+    return attributes
+
+
+def inject_current(message_attributes: dict) -> None:
+    """Put the current context into outgoing message attributes (when there is one)."""
+    carrier: dict[str, str] = {}
+    _propagator.inject(carrier)
+    if carrier:
+        put_trace_attributes(message_attributes, carrier)
+
+
+class PublishSpan:
+    """The open PRODUCER span of one publish; `sent` notes the id SNS gave the message."""
+
+    def __init__(self, span: Any = None):
+        self.span = span
+
+    def sent(self, message_id: Any) -> None:
+        if self.span is not None and isinstance(message_id, str):
+            self.span.set_attribute("messaging.message.id", message_id)
+
+
+NO_PUBLISH_SPAN = PublishSpan()
+
+
+@contextmanager
+def publish_span(pubsub_message: Any, system: str = SNS, destination: Optional[str] = None,
+                 operation_name: str = "publish") -> Iterator[PublishSpan]:
+    """Span one publish and inject its context into the message's attributes."""
+    if not TRACING:
+        yield NO_PUBLISH_SPAN
+        return
+    name = destination or topic_name(pubsub_message.topic_arn)
+    attributes = messaging_attributes(system, name, "send", operation_name,
+                                      **{"microcosm_pubsub.media_type": pubsub_message.media_type})
+    with tracer().start_as_current_span(f"send {name}", kind=SpanKind.PRODUCER, attributes=attributes) as span:
+        inject_current(pubsub_message.message_attributes)
+        yield PublishSpan(span)
+
+
+@contextmanager
+def publish_batch_span(topic_arn: str, pubsub_messages: Sequence[Any], indexes: Sequence[int]) -> Iterator[None]:
+    """A `create` span per message (its context goes into its attributes), one linked `send` span."""
+    if not TRACING:
+        yield
+        return
+    name = topic_name(topic_arn)
+    links = []
+    for index in indexes:
+        pubsub_message = pubsub_messages[index]
+        attributes = messaging_attributes(SNS, name, "create", "create",
+                                          **{"microcosm_pubsub.media_type": pubsub_message.media_type})
+        with tracer().start_as_current_span(f"create {name}", kind=SpanKind.PRODUCER,
+                                            attributes=attributes) as create:
+            inject_current(pubsub_message.message_attributes)
+            links.append(Link(create.get_span_context()))
+    attributes = messaging_attributes(SNS, name, "send", "publish_batch",
+                                      **{"messaging.batch.message_count": len(indexes)})
+    with tracer().start_as_current_span(f"send {name}", kind=SpanKind.PRODUCER, attributes=attributes,
+                                        links=links):
+        yield
+
+
+def extracted_context(carrier: Optional[dict]) -> Any:
+    """The context a received message carried (None when it carried none)."""
+    return _propagator.extract(carrier) if carrier else None
+
+
+def carried_link(parent: Any) -> list:
+    span_context = trace.get_current_span(parent).get_span_context() if parent is not None else None
+    return [Link(span_context)] if span_context is not None and span_context.is_valid else []
+
+
+def start_process_span(carrier: Optional[dict], destination: str, message_id: Any,
+                       extra: dict) -> tuple[Any, Any]:
+    """Start and make current the CONSUMER span of one message; returns (span, context token)."""
+    parent = extracted_context(carrier)
+    attributes = messaging_attributes(SQS, destination, "process", "process",
+                                      **{"messaging.message.id": message_id, **extra})
+    span = tracer().start_span(f"process {destination}", context=parent, kind=SpanKind.CONSUMER,
+                               attributes=attributes, links=carried_link(parent))
+    token = otel_context.attach(trace.set_span_in_context(span, parent))
+    return span, token
+
+
+def end_process_span(span: Any, token: Any, result: Any = None, error: Optional[BaseException] = None) -> None:
+    """Set the status from the outcome (FAILED is an error, with its exception), then end."""
+    try:
+        if result is not None:
+            span.set_attribute("microcosm_pubsub.result", result.result.name)
+            if result.result.name == "FAILED":
+                exc_info = result.exc_info
+                error = exc_info[1] if exc_info else error
+        if error is not None:
+            span.record_exception(error)
+            span.set_status(Status(StatusCode.ERROR, f"{type(error).__name__}: {error}"[:200]))
+    finally:
+        otel_context.detach(token)
+        span.end()
+
+
+def span_ids(span: Any) -> Optional[tuple[str, str]]:
+    """The span's trace and span ids as W3C hex, for log lines (None for an invalid context)."""
+    span_context = span.get_span_context()
+    if not span_context.is_valid:
+        return None
+    return format(span_context.trace_id, "032x"), format(span_context.span_id, "016x")
