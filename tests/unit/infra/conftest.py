@@ -14,17 +14,7 @@ from microcosm_pubsub.infra import build_consumer, make_plan
 
 
 @pytest.fixture
-def aws_env(monkeypatch):
-    """Fake credentials and a region, none of the developer's own AWS settings."""
-    for key in ("AWS_PROFILE", "AWS_ENDPOINT_URL", "AWS_SESSION_TOKEN", "AWS_CONFIG_FILE"):
-        monkeypatch.delenv(key, raising=False)
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "infra-test-access-key")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "infra-test-secret-key")
-
-
-@pytest.fixture
-def account(aws_env) -> Account:
+def account(core_aws_env) -> Account:
     """An empty moto account."""
     with mock_aws():
         account = Account(sqs=boto3.client("sqs"), sns=boto3.client("sns"))
