@@ -116,8 +116,12 @@ class Applier:
         policy = self.merged_policy(live)
         if policy is not None:
             changes["Policy"] = dumps(policy)
+        elif changes and live.attributes.get("Policy"):
+            # moto (5.2.5) drops a queue's policy on any SetQueueAttributes that omits it
+            changes["Policy"] = live.attributes["Policy"]
         if changes:
-            self.write(f"set {', '.join(sorted(changes))} of queue {queue.name}", self.sqs, "SetQueueAttributes",
+            self.write(f"set {', '.join(sorted(set(changes) - {'Policy'} if policy is None else changes))} "
+                       f"of queue {queue.name}", self.sqs, "SetQueueAttributes",
                        f"queue {queue.name}", QueueUrl=live.url, Attributes=changes)
 
     def merged_policy(self, live: LiveQueue) -> Optional[dict]:
