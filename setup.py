@@ -41,6 +41,9 @@ setup(
     extras_require={
         "test": [
             "moto[server]>=5.0.0",
+            # the AWS extended clients, for the large-message interoperability tests
+            "amazon-sns-extended-client>=1.0.1",
+            "amazon-sqs-extended-client>=1.0.1",
             "PyHamcrest>=2.0.0",
             "pytest>=7.0.0",
             "pytest-timeout>=2.1.0",
