@@ -23,7 +23,7 @@ _EXPORTS = {
     "DeadLetter": "dead_letters", "peek": "dead_letters",
     "InfraError": "aws", "make_clients": "aws",
     "InfraPlan": "plan", "QueuePlan": "plan", "SubscriptionPlan": "plan", "make_plan": "plan",
-    "RedriveSummary": "redrive", "redrive": "redrive",
+    "RedriveSummary": "mover", "redrive": "mover",
     "InfraSettings": "settings",
     "Consumer": "target", "build_consumer": "target", "build_daemon": "target",
 }

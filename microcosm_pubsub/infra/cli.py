@@ -147,7 +147,7 @@ def run_peek(args: Namespace) -> int:
 
 
 def run_redrive(args: Namespace) -> int:
-    from microcosm_pubsub.infra.redrive import redrive
+    from microcosm_pubsub.infra.mover import redrive
 
     sqs, _ = clients_for(args)
     summary = redrive(sqs, args.source, target=args.target, max_messages=args.max, media_type=args.media_type,

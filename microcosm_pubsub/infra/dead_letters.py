@@ -11,8 +11,7 @@ from json import loads
 from time import time
 from typing import Any, Iterable, Optional
 
-from microcosm_pubsub.infra.aws import call, find
-from microcosm_pubsub.infra.aws import InfraError
+from microcosm_pubsub.infra.aws import InfraError, call, find
 from microcosm_pubsub.limits import SQS_MAX_BATCH_ENTRIES, SQS_MAX_RECEIVE_COUNT
 from microcosm_pubsub.log_safety import printable
 
@@ -42,26 +41,29 @@ def queue_url_for(sqs: Any, queue: str) -> str:
     return found["QueueUrl"]
 
 
-def media_type_of(raw: dict) -> Optional[str]:
-    """The media type of a received message: its attribute, the SNS envelope's, or the body's."""
-    attribute = (raw.get("MessageAttributes") or {}).get("media_type") or {}
-    if attribute.get("StringValue"):
-        return attribute["StringValue"]
+def _document(text: str) -> Optional[dict]:
     try:
-        body = loads(raw.get("Body") or "")
+        value = loads(text)
     except ValueError:
         return None
-    if not isinstance(body, dict):
-        return None
-    if body.get("Type") == "Notification":
-        wrapped = (body.get("MessageAttributes") or {}).get("media_type") or {}
-        if wrapped.get("Value"):
-            return wrapped["Value"]
-        try:
-            body = loads(body.get("Message") or "")
-        except ValueError:
-            return None
-    return body.get("mediaType") if isinstance(body, dict) else None
+    return value if isinstance(value, dict) else None
+
+
+def unwrap(raw: dict) -> tuple[str, Optional[str]]:
+    """The message's text (the SNS envelope's `Message` when wrapped) and the envelope's media type."""
+    text = raw.get("Body") or ""
+    envelope = _document(text)
+    if envelope and envelope.get("Type") == "Notification":
+        attribute = (envelope.get("MessageAttributes") or {}).get("media_type") or {}
+        return str(envelope.get("Message") or ""), attribute.get("Value")
+    return text, None
+
+
+def media_type_of(raw: dict) -> Optional[str]:
+    """The media type of a received message: its attribute, the SNS envelope's, or the body's."""
+    attribute = ((raw.get("MessageAttributes") or {}).get("media_type") or {}).get("StringValue")
+    text, wrapped = unwrap(raw)
+    return attribute or wrapped or (_document(text) or {}).get("mediaType")
 
 
 def dead_letter(raw: dict, now: float) -> DeadLetter:
@@ -72,7 +74,7 @@ def dead_letter(raw: dict, now: float) -> DeadLetter:
         media_type=media_type_of(raw),
         receive_count=int(attributes.get("ApproximateReceiveCount", 0)),
         age_seconds=round(max(0.0, now - sent), 1),
-        body=printable(raw.get("Body") or "", BODY_PREVIEW_CHARS),
+        body=printable(unwrap(raw)[0], BODY_PREVIEW_CHARS),
     )
 
 
