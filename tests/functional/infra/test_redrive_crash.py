@@ -1,0 +1,78 @@
+"""
+`pubsub dlq redrive` of 500 dead letters, killed half-way and run again: nothing lost, and only
+what was in flight (one batch) duplicated.
+
+"""
+import json
+import signal
+from collections import Counter
+
+import pytest
+from daemon_support import poll_until
+
+
+COUNT = 500
+HOLD_SECONDS = 2
+
+
+def make_pair(sqs, name, fifo):
+    """A queue and its dead-letter queue; (queue URL, DLQ URL)."""
+    suffix, attributes = (".fifo", {"FifoQueue": "true"}) if fifo else ("", {})
+    dlq = sqs.create_queue(QueueName=f"{name}-dlq{suffix}", Attributes=attributes)["QueueUrl"]
+    dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    queue = sqs.create_queue(QueueName=f"{name}{suffix}", Attributes={
+        **attributes, "RedrivePolicy": json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": 2})})["QueueUrl"]
+    return queue, dlq
+
+
+def seed(sqs, dlq, fifo):
+    for start in range(0, COUNT, 10):
+        sqs.send_message_batch(QueueUrl=dlq, Entries=[
+            {"Id": str(index), "MessageBody": f"item-{start + index:04d}",
+             **({"MessageGroupId": f"group-{(start + index) % 7}", "MessageDeduplicationId": f"seed-{start + index}"}
+                if fifo else {})}
+            for index in range(10)])
+
+
+def counts(sqs, url):
+    attributes = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=[
+        "ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"])["Attributes"]
+    return int(attributes["ApproximateNumberOfMessages"]), int(attributes["ApproximateNumberOfMessagesNotVisible"])
+
+
+def drain(sqs, url):
+    bodies = []
+    while batch := sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, AttributeNames=["All"]).get("Messages", []):
+        bodies += [(raw["Body"], raw["Attributes"].get("MessageGroupId")) for raw in batch]
+        sqs.delete_message_batch(QueueUrl=url, Entries=[
+            {"Id": str(index), "ReceiptHandle": raw["ReceiptHandle"]} for index, raw in enumerate(batch)])
+    return bodies
+
+
+@pytest.mark.parametrize("fifo", [False, True], ids=["standard", "fifo"])
+def test_redrive_killed_half_way_and_rerun_loses_nothing(clients, run_entry, request, fifo):
+    """SIGKILL mid-run, wait out the in-flight batch's hold, rerun: every item arrives once or twice."""
+    sqs, _ = clients
+    queue, dlq = make_pair(sqs, f"crash-{'fifo' if fifo else 'std'}-{abs(hash(request.node.name)) % 10 ** 6}", fifo)
+    seed(sqs, dlq, fifo)
+    arguments = ["dlq", "redrive", "--from", dlq, "--visibility-timeout", str(HOLD_SECONDS)]
+    first = run_entry("cli", *arguments, "--rate", "250")
+    assert poll_until(lambda: counts(sqs, queue)[0] >= COUNT // 3 or not first.alive(), 60), first.output()
+    assert first.alive(), "the redrive finished before it could be killed: " + first.output()
+    first.signal(signal.SIGKILL)
+    first.wait(10)
+    assert poll_until(lambda: counts(sqs, dlq)[1] == 0, HOLD_SECONDS * 5), "in-flight dead letters never came back"
+
+    second = run_entry("cli", *arguments)
+    assert second.wait(60) == 0, second.output()
+    assert "failed 0" in second.stdout()
+    moved = drain(sqs, queue)
+    copies = Counter(body for body, _ in moved)
+    assert set(copies) == {f"item-{index:04d}" for index in range(COUNT)}
+    assert sum(copies.values()) - COUNT <= 10
+    assert counts(sqs, dlq) == (0, 0)
+    if fifo:
+        assert sum(copies.values()) == COUNT  # the rerun's sends carry the same deduplication ids
+        for group in {group for _, group in moved}:
+            items = [body for body, g in moved if g == group]
+            assert items == sorted(items)
