@@ -54,12 +54,15 @@ setup(
             "prometheus-client>=0.17.0",
             "rich>=13.0.0",
             "pexpect>=4.8.0",
+            # the dlq redrive progress bar (the progress extra)
+            "tqdm>=4.60.0",
         ],
         "sentry": ["sentry-sdk>=1.0.0"],
         "metrics": ["microcosm-metrics>=3.0.0"],
         "otel": ["opentelemetry-api>=1.27.0"],
         "prometheus": ["prometheus-client>=0.17.0"],
         "top": ["rich>=13.0.0"],
+        "progress": ["tqdm>=4.60.0"],
     },
     entry_points={
         "console_scripts": [

@@ -6,6 +6,7 @@ what was in flight (one batch) duplicated.
 import json
 import signal
 from collections import Counter
+from uuid import uuid4
 
 import pytest
 from daemon_support import poll_until
@@ -50,10 +51,10 @@ def drain(sqs, url):
 
 
 @pytest.mark.parametrize("fifo", [False, True], ids=["standard", "fifo"])
-def test_redrive_killed_half_way_and_rerun_loses_nothing(clients, run_entry, request, fifo):
+def test_redrive_killed_half_way_and_rerun_loses_nothing(clients, run_entry, fifo):
     """SIGKILL mid-run, wait out the in-flight batch's hold, rerun: every item arrives once or twice."""
     sqs, _ = clients
-    queue, dlq = make_pair(sqs, f"crash-{'fifo' if fifo else 'std'}-{abs(hash(request.node.name)) % 10 ** 6}", fifo)
+    queue, dlq = make_pair(sqs, f"crash-{uuid4().hex[:10]}", fifo)
     seed(sqs, dlq, fifo)
     arguments = ["dlq", "redrive", "--from", dlq, "--visibility-timeout", str(HOLD_SECONDS)]
     first = run_entry("cli", *arguments, "--rate", "250")
