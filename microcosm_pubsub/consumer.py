@@ -196,6 +196,8 @@ def choose_sqs_client(graph: Any) -> Any:
     message_retry_visibility_timeout_seconds=typed(int, default_value=5),
     # handlers running at once in a daemon; 1 keeps handling sequential
     concurrency=typed(int, default_value=1),
+    # async handlers' messages (or batches) in flight at once on the event loop (None: concurrency)
+    async_concurrency=typed(int, default_value=None),
     # ReceiveMessage calls in flight at once (None: about one per two workers, at most 4)
     receivers=typed(int, default_value=None),
     # longest wait before buffered deletes/visibility changes are sent as a batch

@@ -7,10 +7,12 @@ earlier library's behaviour, which test suites assert). The daemon's engine call
 `process_message` instead and resolves results in batches.
 
 """
+from contextlib import contextmanager
+from dataclasses import dataclass
 from logging import Logger, LoggerAdapter
 from math import isfinite
 from time import perf_counter, time
-from typing import Any, Callable, Optional
+from typing import Any, Callable, Iterator, Optional
 
 from inflection import titleize
 from microcosm.api import defaults, typed
@@ -87,22 +89,41 @@ class SQSMessageDispatcher:
 
     def process_message(self, message: SQSMessage, bound_handlers: dict[str, Any]) -> MessageHandlingResult:
         """Handle one message, log and report its result; the caller resolves it."""
+        with self.handling(message, bound_handlers) as handling:
+            if handling.result is None:
+                handling.result = MessageHandlingResult.invoke(handler=handling.call, message=message)
+        return handling.result
+
+    async def process_message_async(self, message: SQSMessage, bound_handlers: dict[str, Any]) -> MessageHandlingResult:
+        """`process_message` on an event loop: an async handler is awaited (a cancellation propagates)."""
+        with self.handling(message, bound_handlers) as handling:
+            if handling.result is None:
+                handling.result = await MessageHandlingResult.invoke_async(handler=handling.call, message=message)
+        return handling.result
+
+    @contextmanager
+    def handling(self, message: SQSMessage, bound_handlers: dict[str, Any]) -> Iterator["Handling"]:
+        """
+        The message's context, checks and handler around the call, then its timing and log line.
+
+        A check that pre-empts the handler (TTL, attempts, no content, no handler) sets the result;
+        otherwise the caller sets it by calling `call`. When the call is cancelled nothing is recorded.
+
+        """
         with self.opaque.initialize(self.sqs_message_context, message):
-            handler = None
-            start_time = time()
-            start = perf_counter()
+            handling = Handling(start_time=time(), start=perf_counter())
             queue_url = self.sqs_consumer.sqs_queue_url
             with trace_incoming_message_process(self.opaque, message, queue_url), \
                     self.observer.observe(self.opaque, message, queue_url, bound_handlers) as observation:
                 try:
                     self.validate_message(message)
-                    handler = self.find_handler(message, bound_handlers)
-                    result = MessageHandlingResult.invoke(handler=self.callable_for(handler, message), message=message)
+                    handling.handler = self.find_handler(message, bound_handlers)
+                    handling.call = self.callable_for(handling.handler, message)
                 except Exception as error:
-                    result = MessageHandlingResult.from_error(message=message, error=error)
-                observation.finish(result)
-            self.record(message, result, start_time, start, handler)
-            return result
+                    handling.result = MessageHandlingResult.from_error(message=message, error=error)
+                yield handling
+                observation.finish(handling.result)
+            self.record(message, handling.result, handling.start_time, handling.start, handling.handler)
 
     def record(self, message: SQSMessage, result: MessageHandlingResult, start_time: float, start: float,
                handler: Any) -> None:
@@ -193,6 +214,17 @@ class SQSMessageDispatcher:
     def choose_logger(self, handler: Any) -> Any:
         """The handler's logger when it has one, so results log under the handler's name."""
         return getattr(handler, "logger", None) or self.logger
+
+
+@dataclass
+class Handling:
+    """One message being handled: when it started, its handler, what to call, and its result."""
+
+    start_time: float
+    start: float
+    handler: Any = None
+    call: Any = None
+    result: Optional[MessageHandlingResult] = None
 
 
 def published_at(value: Any) -> Optional[float]:

@@ -147,6 +147,20 @@ class HaltConsumer(_Outcome):
         self.requeue = requeue
 
 
+class BatchFailures(PubSubError):
+    """
+    Raised by a batch handler (`@handles_batch`): the messages named here failed, the rest succeeded.
+
+    `failures` maps message ids to what became of each: an outcome (`Nack(30)`, `SkipMessage`,
+    `Drop`, ...) or any exception (FAILED, retried by the backoff policy).
+
+    """
+
+    def __init__(self, failures: dict, reason: Optional[str] = None):
+        super().__init__(reason or f"{len(failures)} messages of the batch failed")
+        self.failures = dict(failures)
+
+
 class RemoteError(PubSubError):
     """A service method raised; carries the remote exception's type name and message."""
 

@@ -3,6 +3,7 @@ Which schema decodes a media type, and which handler processes it.
 
 """
 from collections import defaultdict
+from dataclasses import dataclass
 from inspect import isclass
 from typing import Any, Iterator, Optional, Union
 
@@ -26,6 +27,21 @@ from microcosm_pubsub.errors import (
 
 # a bound handler under this key receives every media type (callback consumers, services)
 CATCH_ALL = "*"
+
+
+@dataclass(frozen=True)
+class BatchSpec:
+    """How a batch handler (`@handles_batch`) takes its messages: up to `max_size`, waiting at most `max_wait_seconds`."""
+
+    max_size: int = 10
+    max_wait_seconds: float = 1.0
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.max_size <= 1000 or not 0 <= self.max_wait_seconds <= 60:
+            raise PubSubError(
+                f"@handles_batch(max_size={self.max_size}, max_wait_seconds={self.max_wait_seconds}): "
+                "max_size must be 1 to 1000 and max_wait_seconds 0 to 60"
+            )
 
 
 def wildcard_for(media_type: str) -> str:
@@ -130,9 +146,18 @@ class SQSMessageHandlerRegistry:
         self.graph = graph
         self._mappings: dict[str, set] = defaultdict(set)
         self._instances: dict[type, Any] = {}
+        self._batch_specs: dict[Any, BatchSpec] = {}
 
-    def register(self, media_type: str, handler: Any) -> None:
+    def register(self, media_type: str, handler: Any, batch: Optional[BatchSpec] = None) -> None:
+        """Register a handler; with `batch`, it takes lists of messages (see `handles_batch`)."""
         self._mappings[media_type].add(handler)
+        if batch is not None:
+            self._batch_specs[handler] = batch
+
+    def batch_spec(self, handler: Any) -> Optional[BatchSpec]:
+        """The batch spec of a registered batch handler (or of its class), None for a per-message one."""
+        spec = self._batch_specs.get(handler) if _hashable(handler) else None
+        return spec if spec is not None or isclass(handler) else self._batch_specs.get(type(handler))
 
     def iter_handlers(self) -> Iterator[tuple[str, Any]]:
         for media_type, handlers in self._mappings.items():
@@ -178,6 +203,14 @@ class SQSMessageHandlerRegistry:
 def _contains(items: list, value: Any) -> bool:
     """Membership by identity first, so unhashable or odd `__eq__` components do not break it."""
     return any(item is value for item in items) or value in items
+
+
+def _hashable(value: Any) -> bool:
+    try:
+        hash(value)
+    except TypeError:
+        return False
+    return True
 
 
 def _name(handler: Any) -> str:

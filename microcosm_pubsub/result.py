@@ -94,6 +94,17 @@ class MessageHandlingResult:
         return cls.from_result(message, bool(success))
 
     @classmethod
+    async def invoke_async(cls, handler: Callable[[Any], Any], message: SQSMessage) -> "MessageHandlingResult":
+        """`invoke` on an event loop: await what the handler returns (a cancellation propagates)."""
+        try:
+            success = handler(message.content)
+            if isawaitable(success):
+                success = await success
+        except Exception as error:
+            return cls.from_error(message, error)
+        return cls.from_result(message, bool(success))
+
+    @classmethod
     def from_result(cls, message: SQSMessage, success: bool) -> "MessageHandlingResult":
         kind = MessageHandlingResultType.SUCCEEDED if success else MessageHandlingResultType.SKIPPED
         return cls(media_type=message.media_type, result=kind)

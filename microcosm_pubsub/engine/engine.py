@@ -18,8 +18,10 @@ from microcosm_pubsub.engine.heartbeat import VisibilityHeartbeat
 from microcosm_pubsub.engine.holdings import Holdings
 from microcosm_pubsub.engine.poller import Poller
 from microcosm_pubsub.engine.resolver import BatchResolver
+from microcosm_pubsub.engine.routing import Router
+from microcosm_pubsub.engine.units import UnitRunner
 from microcosm_pubsub.engine.stats import EngineStats
-from microcosm_pubsub.engine.work import WorkQueue
+from microcosm_pubsub.engine.work import LOOP, THREADS, WorkQueue
 from microcosm_pubsub.engine.workers import Workers
 from microcosm_pubsub.errors import HaltConsumer
 from microcosm_pubsub.log_safety import render
@@ -63,8 +65,10 @@ class ConsumeEngine:
         self._stop_signals: Optional[StopSignals] = None
         self._lock = Lock()
         self.receivers = self._receivers(config.receivers)
-        self.holdings = Holdings(capacity=self.concurrency + self.receivers * self.consumer.limit)
-        self.work = WorkQueue(fifo=self.consumer.is_fifo)
+        self.router = Router(self.dispatcher.sqs_message_handler_registry, bound_handlers)
+        self.async_concurrency = max(1, int(config.get("async_concurrency") or self.concurrency))
+        self.holdings = Holdings(capacity=self._in_flight_cap() + self.receivers * self.consumer.limit)
+        self.work = WorkQueue(fifo=self.consumer.is_fifo, route=self.router.route)
         self.resolver = BatchResolver(
             self.consumer, self.stats, self.logger,
             flush_interval_seconds=float(config.flush_interval_seconds),
@@ -80,9 +84,10 @@ class ConsumeEngine:
         self.poller = self.pollers[0]
         self.workers = Workers(
             self.concurrency, self.work, self.holdings,
-            handle=self.handle, settle=self.settle, release=self.release,
-            stats=self.stats, logger=self.logger,
+            runner=UnitRunner(self.dispatcher, bound_handlers, self.router, self.handle, fifo=self.work.fifo),
+            settle=self.settle, release=self.release, stats=self.stats, logger=self.logger,
             may_start=lambda: not self._stop_requested.is_set(),
+            lanes=self.router.lanes, async_count=self.async_concurrency,
         )
         self.heartbeat = VisibilityHeartbeat(
             self.holdings, self.resolver.change_visibility,
@@ -104,6 +109,11 @@ class ConsumeEngine:
         if not isinstance(self.consumer.sqs_client, BaseClient):
             return 1
         return min(MAX_AUTO_RECEIVERS, (self.concurrency + 1) // 2)
+
+    def _in_flight_cap(self) -> int:
+        """Messages the running handlers may hold: per lane, its runners times its largest batch."""
+        runners = {THREADS: self.concurrency, LOOP: self.async_concurrency}
+        return sum(runners[lane] * size for lane, size in self.router.batch_sizes.items())
 
     def _visibility_timeout(self, configured: Optional[int]) -> int:
         """The queue's visibility timeout: configured, else asked of SQS once, else 30 s."""
@@ -184,7 +194,8 @@ class ConsumeEngine:
         for poller in self.pollers:
             poller.start()
         self.logger.info(
-            f"consuming {self.consumer.sqs_queue_url} with concurrency {self.concurrency}, "
+            f"consuming {self.consumer.sqs_queue_url} with concurrency {self.concurrency}"
+            f"{f' (event loop: {self.async_concurrency})' if LOOP in self.router.lanes else ''}, "
             f"{self.receivers} receiver{'s' if self.receivers > 1 else ''}"
             f"{' (FIFO: one message per group at a time)' if self.work.fifo else ''}"
         )
@@ -235,6 +246,7 @@ class ConsumeEngine:
         self.workers.stop()
         self.logger.info(f"stopping (3/5): waiting up to {self.shutdown_timeout:g}s for running handlers")
         if not self._wait_for_workers():
+            self.workers.cancel()
             still_held = [held.message for held in self.holdings.snapshot()]
             self.logger.warning(f"{len(still_held)} handlers still running: releasing their messages")
             self.release(still_held)

@@ -17,6 +17,7 @@ from microcosm.loaders import load_from_dict
 from moto import mock_aws
 
 from microcosm_pubsub.engine import ConsumeEngine
+from microcosm_pubsub.registry import BatchSpec
 from microcosm_pubsub.testing.moto_server import serialised_moto_sqs
 
 
@@ -39,7 +40,8 @@ def make_engine(engine_broker):
     """
     Builds an `EngineRig`: a fresh queue, a graph consuming it, and an engine with `handler`.
 
-    `queue_attributes` go to CreateQueue (`fifo=True` makes a content-deduplicated FIFO queue),
+    `handlers` binds more media types (e.g. `PROBE_B`), `batch` makes `handler` a batch handler
+    with that spec, `queue_attributes` go to CreateQueue (`fifo=True` makes a content-deduplicated FIFO queue),
     `wrap_client` replaces the consumer's SQS client before the engine is built, and other
     keywords are `sqs_consumer` config. Engines still running at teardown are stopped fast.
 
@@ -53,6 +55,8 @@ def make_engine(engine_broker):
         queue_attributes: Optional[dict] = None,
         wrap_client: Optional[Callable[[Any], Any]] = None,
         shutdown_timeout: float = 10.0,
+        handlers: Optional[dict] = None,
+        batch: Optional[BatchSpec] = None,
         **consumer_config: Any,
     ) -> EngineRig:
         attributes = dict(queue_attributes or {})
@@ -66,7 +70,10 @@ def make_engine(engine_broker):
         graph.use(*GRAPH_COMPONENTS)
         if wrap_client is not None:
             graph.sqs_consumer.sqs_client = wrap_client(graph.sqs_consumer.sqs_client)
-        engine = ConsumeEngine(graph, {PROBE: handler}, concurrency=concurrency, shutdown_timeout=shutdown_timeout)
+        if batch is not None:
+            graph.sqs_message_handler_registry.register(PROBE, handler, batch=batch)
+        bound = {PROBE: handler, **(handlers or {})}
+        engine = ConsumeEngine(graph, bound, concurrency=concurrency, shutdown_timeout=shutdown_timeout)
         rig = EngineRig(sqs=engine_broker, queue_url=queue_url, graph=graph, engine=engine)
         rigs.append(rig)
         return rig

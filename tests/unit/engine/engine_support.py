@@ -32,6 +32,16 @@ class EngineProbeSchema(PubSubMessageSchema):
     padding = fields.String(required=False)
 
 
+PROBE_B = "application/vnd.microcosm.engine-probe-b"
+
+
+@schema
+class OtherProbeSchema(EngineProbeSchema):
+    """The probe under a second media type, for daemons with two handlers."""
+
+    MEDIA_TYPE = PROBE_B
+
+
 def wait_until(predicate: Callable[[], Any], timeout: float = 10.0, interval: float = 0.01) -> bool:
     """Poll `predicate` until it is true or `timeout` passes; return its last truth."""
     deadline = monotonic() + timeout
@@ -77,8 +87,8 @@ class EngineRig:
     def fifo(self) -> bool:
         return self.queue_url.endswith(".fifo")
 
-    def body(self, index: int, group: Optional[str] = None, **fields: Any) -> str:
-        content = dict(mediaType=PROBE, index=index, **fields)
+    def body(self, index: int, group: Optional[str] = None, media_type: str = PROBE, **fields: Any) -> str:
+        content = dict(mediaType=media_type, index=index, **fields)
         if group is not None:
             content["group"] = group
         return dumps(content)
