@@ -167,7 +167,8 @@ def consume(args: Namespace) -> int:
     if args.processes > 1:
         from microcosm_pubsub.manager import ServiceManager
 
-        return ServiceManager(daemon_class, process_count=args.processes).run()
+        return ServiceManager(daemon_class, process_count=args.processes, health_port=args.health_port,
+                              health_host=args.health_host).run()
     daemon_class().start()
     return 0
 

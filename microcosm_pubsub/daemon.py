@@ -114,7 +114,8 @@ class ConsumerDaemon(Daemon):
         if args.processes > 1:
             from microcosm_pubsub.manager import ServiceManager
 
-            exit(ServiceManager(type(self), process_count=args.processes).run())
+            exit(ServiceManager(type(self), process_count=args.processes, health_port=args.health_port,
+                                health_host=args.health_host).run())
         self.start()
 
     def start(self, *args: Any, **kwargs: Any) -> None:

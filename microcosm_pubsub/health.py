@@ -5,6 +5,7 @@ A tiny HTTP health endpoint for a running consumer (stdlib only, in a thread).
 - `GET /ready`: 200 when the broker answers and the consumer is not draining (else 503):
   route work elsewhere if not.
 - `GET /stats`: JSON counters (received, each result type, in flight, last error, uptime).
+- `GET /metrics`: the same and more in Prometheus text format (`microcosm_pubsub.observability`).
 
 Why it is guarded: it listens on 127.0.0.1 unless `--health-host` says otherwise, and whoever
 reaches it must not cost the consumer much or learn its environment. At most `max_connections`
@@ -20,6 +21,8 @@ from threading import BoundedSemaphore, Thread
 from typing import Any, Optional
 
 from microcosm_pubsub.arguments import DEFAULT_HEALTH_HOST
+from microcosm_pubsub.observability.metrics import metrics_answer
+from microcosm_pubsub.observability.workers_health import announce_worker_port, worker_port
 
 
 MAX_CONNECTIONS = 8
@@ -95,9 +98,10 @@ class HealthServer:
 
             def do_GET(self) -> None:
                 status, body = server.answer(self.path)
-                payload = dumps(body).encode()
+                # /metrics answers (content type, text); every other route JSON
+                content_type, payload = body if isinstance(body, tuple) else ("application/json", dumps(body).encode())
                 self.send_response(status)
-                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Type", content_type)
                 self.send_header("Content-Length", str(len(payload)))
                 self.end_headers()
                 self.wfile.write(payload)
@@ -105,11 +109,13 @@ class HealthServer:
             def log_message(self, format: str, *args: Any) -> None:
                 return
 
-        self.httpd = BoundedHTTPServer((host, port), Handler, max_connections)
+        # a worker of --processes N listens privately; its manager serves `port` for all workers
+        self.httpd = BoundedHTTPServer((host, worker_port(port)), Handler, max_connections)
         self.port = self.httpd.server_address[1]
+        announce_worker_port(self.port)
         self._thread = Thread(target=self.httpd.serve_forever, name="pubsub-health", daemon=True)
 
-    def answer(self, path: str) -> tuple[int, dict]:
+    def answer(self, path: str) -> tuple[int, Any]:
         route = path.split("?", 1)[0].rstrip("/")
         if route == "/live":
             live = all(poller.is_turning(self.live_within_seconds) for poller in self.engine.pollers)
@@ -122,7 +128,9 @@ class HealthServer:
         if route == "/stats":
             stats = self.engine.stats.snapshot()
             return 200, {**stats, "last_error": public_error(stats.get("last_error"))}
-        return 404, {"error": f"unknown path {route or '/'}: use /live, /ready or /stats"}
+        if route == "/metrics":
+            return metrics_answer(self.engine)
+        return 404, {"error": f"unknown path {route or '/'}: use /live, /ready, /stats or /metrics"}
 
     def start(self) -> None:
         """Serve from a thread (the daemon starts this once its engine is consuming)."""

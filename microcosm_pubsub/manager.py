@@ -14,6 +14,7 @@ from signal import SIG_DFL, SIGINT, SIGTERM, signal
 from time import monotonic, sleep
 from typing import Any, Callable, Optional
 
+from microcosm_pubsub.observability.workers_health import WorkersHealth
 from microcosm_pubsub.stop_signals import POLL_SECONDS, StopSignals
 
 
@@ -70,6 +71,8 @@ class ServiceManager:
         backoff_cap_seconds: float = 30.0,
         shutdown_timeout: float = 60.0,
         logger: Optional[Logger] = None,
+        health_port: Optional[int] = None,
+        health_host: str = "127.0.0.1",
         **ignored: Any,
     ):
         if process_count < 1:
@@ -89,6 +92,8 @@ class ServiceManager:
         self._stop_signals = StopSignals()
         # set by a worker whose handler raised HaltConsumer: its exit code is the manager's
         self._halted = self._context.Value("b", 0)
+        # --health-port: the manager answers it for all workers (`/metrics` labelled by worker)
+        self._health = WorkersHealth(health_port, health_host, lambda: list(self._workers)) if health_port else None
 
     def _spawn(self) -> Any:
         process = self._context.Process(target=_run_worker, args=(self.service_class, self._halted), daemon=False)
@@ -99,6 +104,8 @@ class ServiceManager:
     def run(self) -> int:
         """Supervise until a stop signal or too many crashes; return the exit code."""
         self._stop_signals.install()
+        if self._health:
+            self._health.start()
         self._workers = [self._spawn() for _ in range(self.process_count)]
         exit_code = 0
         while not self._wait(POLL_SECONDS):
@@ -127,6 +134,8 @@ class ServiceManager:
                     break
                 self._workers[index] = self._spawn()
         self._stop_all()
+        if self._health:
+            self._health.stop()
         return exit_code
 
     def _wait(self, seconds: float) -> bool:

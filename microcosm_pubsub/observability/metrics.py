@@ -154,3 +154,11 @@ def exposition(metrics: Optional[MessageMetrics], engine: Any) -> bytes:
     registry.register(EngineStatsCollector(engine))
     text = generate_latest(registry)
     return text + (generate_latest(metrics.registry) if metrics is not None else b"")
+
+
+def metrics_answer(engine: Any) -> tuple[int, Any]:
+    """The health server's `/metrics` answer: (status, (content type, body)) or (404, JSON error)."""
+    if not METRICS:
+        return 404, {"error": "/metrics needs prometheus-client: pip install microcosm-pubsub[prometheus]"}
+    observer = getattr(getattr(engine, "dispatcher", None), "observer", None)
+    return 200, (CONTENT_TYPE, exposition(getattr(observer, "metrics", None), engine))

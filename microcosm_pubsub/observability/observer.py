@@ -154,6 +154,6 @@ def observer_for(graph: Any, consumer: Any = None) -> MessageObserver:
     except (NotBoundError, LockedGraphError, AttributeError, KeyError):
         observer = None
     if not isinstance(observer, MessageObserver):
-        observer = MessageObserver(tracing=True, metrics=False)
+        observer = MessageObserver(tracing=True, metrics=True)
     observer.watch(consumer)
     return observer
