@@ -3,27 +3,17 @@
 what was in flight (one batch) duplicated.
 
 """
-import json
 import signal
 from collections import Counter
 from uuid import uuid4
 
 import pytest
 from daemon_support import poll_until
+from infra_support import drain, make_queue_pair
 
 
 COUNT = 500
 HOLD_SECONDS = 2
-
-
-def make_pair(sqs, name, fifo):
-    """A queue and its dead-letter queue; (queue URL, DLQ URL)."""
-    suffix, attributes = (".fifo", {"FifoQueue": "true"}) if fifo else ("", {})
-    dlq = sqs.create_queue(QueueName=f"{name}-dlq{suffix}", Attributes=attributes)["QueueUrl"]
-    dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-    queue = sqs.create_queue(QueueName=f"{name}{suffix}", Attributes={
-        **attributes, "RedrivePolicy": json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": 2})})["QueueUrl"]
-    return queue, dlq
 
 
 def seed(sqs, dlq, fifo):
@@ -41,20 +31,11 @@ def counts(sqs, url):
     return int(attributes["ApproximateNumberOfMessages"]), int(attributes["ApproximateNumberOfMessagesNotVisible"])
 
 
-def drain(sqs, url):
-    bodies = []
-    while batch := sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, AttributeNames=["All"]).get("Messages", []):
-        bodies += [(raw["Body"], raw["Attributes"].get("MessageGroupId")) for raw in batch]
-        sqs.delete_message_batch(QueueUrl=url, Entries=[
-            {"Id": str(index), "ReceiptHandle": raw["ReceiptHandle"]} for index, raw in enumerate(batch)])
-    return bodies
-
-
 @pytest.mark.parametrize("fifo", [False, True], ids=["standard", "fifo"])
 def test_redrive_killed_half_way_and_rerun_loses_nothing(clients, run_entry, fifo):
     """SIGKILL mid-run, wait out the in-flight batch's hold, rerun: every item arrives once or twice."""
     sqs, _ = clients
-    queue, dlq = make_pair(sqs, f"crash-{uuid4().hex[:10]}", fifo)
+    queue, dlq = make_queue_pair(sqs, f"crash-{uuid4().hex[:10]}", fifo)
     seed(sqs, dlq, fifo)
     arguments = ["dlq", "redrive", "--from", dlq, "--visibility-timeout", str(HOLD_SECONDS)]
     first = run_entry("cli", *arguments, "--rate", "250")
@@ -67,7 +48,7 @@ def test_redrive_killed_half_way_and_rerun_loses_nothing(clients, run_entry, fif
     second = run_entry("cli", *arguments)
     assert second.wait(60) == 0, second.output()
     assert "failed 0" in second.stdout()
-    moved = drain(sqs, queue)
+    moved = [(raw["Body"], raw["Attributes"].get("MessageGroupId")) for raw in drain(sqs, queue)]
     copies = Counter(body for body, _ in moved)
     assert set(copies) == {f"item-{index:04d}" for index in range(COUNT)}
     assert sum(copies.values()) - COUNT <= 10

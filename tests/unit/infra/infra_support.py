@@ -3,6 +3,7 @@ Support for the infra tests (imported by their conftest and modules as `infra_su
 sample routing config, and an account whose clients count their write calls.
 
 """
+import json
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
@@ -49,3 +50,25 @@ def sample_config(**sections: dict) -> dict:
     for name, values in sections.items():
         config[name] = {**config.get(name, {}), **values}
     return config
+
+
+def make_queue_pair(sqs: Any, name: str, fifo: bool = False) -> tuple[str, str]:
+    """A queue whose dead letters go to `<name>-dlq` after one receive; (queue URL, DLQ URL)."""
+    suffix, attributes = (".fifo", {"FifoQueue": "true"}) if fifo else ("", {})
+    dlq = sqs.create_queue(QueueName=f"{name}-dlq{suffix}", Attributes=attributes)["QueueUrl"]
+    dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    redrive_policy = json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": 1})
+    queue = sqs.create_queue(QueueName=f"{name}{suffix}",
+                             Attributes={**attributes, "RedrivePolicy": redrive_policy})["QueueUrl"]
+    return queue, dlq
+
+
+def drain(sqs: Any, url: str) -> list[dict]:
+    """Every message of a queue (deleted as read), in receive order, with all attributes."""
+    received: list[dict] = []
+    while batch := sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, AttributeNames=["All"],
+                                       MessageAttributeNames=["All"]).get("Messages", []):
+        received += batch
+        sqs.delete_message_batch(QueueUrl=url, Entries=[
+            {"Id": str(index), "ReceiptHandle": raw["ReceiptHandle"]} for index, raw in enumerate(batch)])
+    return received

@@ -4,27 +4,15 @@
 """
 import io
 import json
-import sys
 
 import pytest
 from botocore.stub import Stubber
 from infra_sample import AUDIT_LOGIN, ORDER_PLACED
+from infra_support import drain, make_queue_pair
 
 from microcosm_pubsub.infra import redrive
 from microcosm_pubsub.infra.aws import InfraError
-from microcosm_pubsub.infra.progress import Progress
 from microcosm_pubsub.main import main
-
-
-def make_pair(account, name, fifo=False):
-    """A queue whose dead letters go to `<name>-dlq` after one receive; (queue URL, DLQ URL)."""
-    suffix, attributes = (".fifo", {"FifoQueue": "true"}) if fifo else ("", {})
-    dlq = account.sqs.create_queue(QueueName=f"{name}-dlq{suffix}", Attributes=attributes)["QueueUrl"]
-    dlq_arn = account.sqs.get_queue_attributes(QueueUrl=dlq, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-    redrive_policy = json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": 1})
-    queue = account.sqs.create_queue(QueueName=f"{name}{suffix}",
-                                     Attributes={**attributes, "RedrivePolicy": redrive_policy})["QueueUrl"]
-    return queue, dlq
 
 
 def fill(account, url, bodies, media_type=ORDER_PLACED, group=None):
@@ -36,53 +24,42 @@ def fill(account, url, bodies, media_type=ORDER_PLACED, group=None):
         account.sqs.send_message_batch(QueueUrl=url, Entries=entries)
 
 
-def drain(account, url):
-    """Every message of a queue (deleted), in receive order."""
-    received = []
-    while batch := account.sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, AttributeNames=["All"],
-                                               MessageAttributeNames=["All"]).get("Messages", []):
-        received += batch
-        account.sqs.delete_message_batch(QueueUrl=url, Entries=[
-            {"Id": str(index), "ReceiptHandle": raw["ReceiptHandle"]} for index, raw in enumerate(batch)])
-    return received
-
-
 def test_whole_dlq_goes_back_to_its_source_with_attributes(account):
     """moto has no move task, so messages are received, sent and deleted; none is lost."""
-    queue, dlq = make_pair(account, "orders")
+    queue, dlq = make_queue_pair(account.sqs, "orders")
     bodies = [f"order-{index}" for index in range(25)]
     fill(account, dlq, bodies)
     summary = redrive(account.sqs, "orders-dlq", wait_seconds=0, stream=io.StringIO())
     assert (summary.moved, summary.skipped, summary.failed) == (25, 0, 0)
     assert summary.method == "receive, send, delete"
-    moved = drain(account, queue)
+    moved = drain(account.sqs, queue)
     assert sorted(raw["Body"] for raw in moved) == sorted(bodies)
     assert {raw["MessageAttributes"]["media_type"]["StringValue"] for raw in moved} == {ORDER_PLACED}
-    assert drain(account, dlq) == []
+    assert drain(account.sqs, dlq) == []
 
 
 def test_media_type_filter_and_max_leave_the_rest_visible_in_the_dlq(account):
     """Skipped messages are made visible again at the end; --max stops after N."""
-    queue, dlq = make_pair(account, "mixed")
+    queue, dlq = make_queue_pair(account.sqs, "mixed")
     fill(account, dlq, [f"order-{index}" for index in range(6)])
     fill(account, dlq, [f"audit-{index}" for index in range(4)], media_type=AUDIT_LOGIN)
     summary = redrive(account.sqs, dlq, media_type="application/vnd.infra-test.audit.*", wait_seconds=0,
                       stream=io.StringIO())
     assert (summary.moved, summary.skipped) == (4, 6)
-    assert sorted(raw["Body"] for raw in drain(account, queue)) == [f"audit-{index}" for index in range(4)]
+    assert sorted(raw["Body"] for raw in drain(account.sqs, queue)) == [f"audit-{index}" for index in range(4)]
     limited = redrive(account.sqs, dlq, target=queue, max_messages=4, wait_seconds=0, stream=io.StringIO())
     assert limited.moved == 4
-    assert len(drain(account, queue)) == 4 and len(drain(account, dlq)) == 2
+    assert len(drain(account.sqs, queue)) == 4 and len(drain(account.sqs, dlq)) == 2
 
 
 def test_fifo_keeps_group_ids_and_order(account):
     """Each group comes back in its order, under its own group id."""
-    queue, dlq = make_pair(account, "ledger", fifo=True)
+    queue, dlq = make_queue_pair(account.sqs, "ledger", fifo=True)
     bodies = [f"{group}-{index}" for index in range(4) for group in "abc"]
     fill(account, dlq, bodies, group=lambda body: body[0])
     summary = redrive(account.sqs, dlq, wait_seconds=0, stream=io.StringIO())
     assert summary.moved == 12
-    moved = drain(account, queue)
+    moved = drain(account.sqs, queue)
     for group in "abc":
         in_group = [raw for raw in moved if raw["Attributes"]["MessageGroupId"] == group]
         assert [raw["Body"] for raw in in_group] == [f"{group}-{index}" for index in range(4)]
@@ -112,12 +89,12 @@ class FailingFirstSend:
 
 def test_an_unsent_message_stays_in_the_dlq_and_counts_as_failed(account):
     """Nothing is deleted that was not sent; the summary says why."""
-    queue, dlq = make_pair(account, "flaky")
+    queue, dlq = make_queue_pair(account.sqs, "flaky")
     fill(account, dlq, ["one", "two", "three"])
     summary = redrive(FailingFirstSend(account.sqs), dlq, wait_seconds=0, stream=io.StringIO())
     assert (summary.moved, summary.failed) == (2, 1)
     assert "InternalError" in summary.line()
-    assert len(drain(account, dlq)) == 1 and len(drain(account, queue)) == 2
+    assert len(drain(account.sqs, dlq)) == 1 and len(drain(account.sqs, queue)) == 2
 
 
 def test_move_task_when_the_broker_has_it(core_aws_env):
@@ -143,37 +120,9 @@ def test_move_task_when_the_broker_has_it(core_aws_env):
     assert (summary.method, summary.moved, summary.failed) == ("SQS message move task", 40, 0)
 
 
-class Terminal(io.StringIO):
-    def isatty(self):
-        return True
-
-
-def test_progress_is_a_bar_on_a_terminal_and_lines_elsewhere(monkeypatch):
-    """tqdm draws on a terminal; a pipe, or no tqdm installed, gets one plain line per 100."""
-    terminal = Terminal()
-    bar = Progress("redrive dlq", total=250, stream=terminal)
-    bar.add(moved=250)
-    bar.close()
-    assert "250/250" in terminal.getvalue()
-    pipe = io.StringIO()
-    lines = Progress("redrive dlq", stream=pipe)
-    for _ in range(25):
-        lines.add(moved=9, skipped=1)
-    lines.close()
-    assert pipe.getvalue().splitlines() == [
-        "redrive dlq: 90 moved, 10 skipped, 0 failed", "redrive dlq: 180 moved, 20 skipped, 0 failed",
-        "redrive dlq: 225 moved, 25 skipped, 0 failed"]
-    monkeypatch.setitem(sys.modules, "tqdm", None)
-    terminal = Terminal()
-    without = Progress("redrive dlq", stream=terminal)
-    without.add(moved=1)
-    without.close()
-    assert terminal.getvalue() == "redrive dlq: 1 moved, 0 skipped, 0 failed\n"
-
-
 def test_cli_redrive_prints_the_summary(account, capsys):
     """`pubsub dlq redrive --from DLQ` ends with moved, skipped and failed counts."""
-    queue, dlq = make_pair(account, "cli")
+    queue, dlq = make_queue_pair(account.sqs, "cli")
     fill(account, dlq, ["a", "b"])
     with pytest.raises(SystemExit) as exit_info:
         main(["dlq", "redrive", "--from", "cli-dlq"])
