@@ -209,22 +209,17 @@ class ConsumerDaemon(Daemon):
     @classmethod
     def make_lambda_handler(cls) -> Callable[[dict, Any], Any]:
         """
-        An AWS Lambda entry point for an SQS event source.
+        An AWS Lambda entry point for an SQS event source (see `microcosm_pubsub.lambda_handler`).
 
-        Every record is handled; records whose result retries are reported as
-        `batchItemFailures`, so Lambda returns only those to the queue (enable
+        The graph is built on the first event and reused by every later one in the container;
+        every record is handled (with the engine's concurrency, async and batch handlers), and
+        records whose result retries are reported as `batchItemFailures` (enable
         ReportBatchItemFailures on the event source mapping).
 
         """
-        def handler(event: dict, context: Any) -> Any:
-            if "warm" in event:
-                return "warming up"
-            failures = []
-            for record in event.get("Records", []):
-                if not _lambda_record_handled(cls, record):
-                    failures.append({"itemIdentifier": record.get("messageId")})
-            return {"batchItemFailures": failures}
-        return handler
+        from microcosm_pubsub.lambda_handler import make_lambda_handler
+
+        return make_lambda_handler(cls)
 
     @classmethod
     def create_for_testing(cls, loader: Any = None, cache: Any = None, **kwargs: Any) -> "ConsumerDaemon":
@@ -236,23 +231,6 @@ class ConsumerDaemon(Daemon):
             cache=cache,
             **{"sqs_queue_url": "queue", "envelope": None, "stdin": False, **kwargs},
         )
-
-
-def _lambda_record_handled(cls: type, record: Any) -> bool:
-    """Handle one record of a Lambda event; False when it must go back to the queue.
-
-    A record that breaks anything, even outside its handler, is reported on its own, so the
-    other records of the event are still handled and deleted.
-    """
-    try:
-        results = cls(event=record).process()
-    except Exception as error:
-        getLogger(__name__).warning(render(
-            "Lambda record {message_id} failed outside its handler ({error}); it returns to the queue",
-            message_id=record.get("messageId") if isinstance(record, dict) else None, error=type(error).__name__,
-        ), exc_info=printable_exc_info(exc_info()))
-        return False
-    return not any(result.result.retry for result in results)
 
 
 def quiet_credential_loggers() -> None:
