@@ -35,6 +35,7 @@ def required_visibility(plan: InfraPlan, live: int) -> Optional[int]:
 
 
 def redrive_differs(live: Optional[dict], dead_letter_arn: str, max_receive_count: int) -> bool:
+    """Whether the live redrive policy has another target or count than planned."""
     return not live or live.get("deadLetterTargetArn") != dead_letter_arn or \
         int(live.get("maxReceiveCount", 0)) != max_receive_count
 
@@ -48,10 +49,12 @@ class Applier:
         self.report = ApplyReport(dry_run=dry_run)
 
     def write(self, description: str, client: Any, operation: str, resource: str, **kwargs: Any) -> dict:
+        """Make (or, in a dry run, only record) one write call, described for the report."""
         self.report.changes.append(description)
         return {} if self.report.dry_run else call(client, operation, resource, **kwargs)
 
     def run(self) -> ApplyReport:
+        """Topics, then the dead-letter queue, the queue and its attributes, then subscriptions."""
         live = read_live(self.plan, self.sqs, self.sns)
         for topic in live.missing_topics:
             self.create_topic(topic)
@@ -66,6 +69,7 @@ class Applier:
         return self.report
 
     def create_topic(self, topic_arn: str) -> None:
+        """Create a topic the config names; its ARN must come out as configured."""
         name = arn_name(topic_arn)
         attributes = {"FifoTopic": "true"} if name.endswith(".fifo") else {}
         created = self.write(f"create topic {topic_arn}", self.sns, "CreateTopic", f"topic {topic_arn}",
@@ -75,37 +79,44 @@ class Applier:
                              f"(created {created.get('TopicArn')}): create it there, or fix sns_topic_arns")
 
     def ensure_dead_letter_queue(self, live: Optional[LiveQueue]) -> str:
+        """The dead-letter queue's ARN, creating the planned one when there is none."""
         queue = self.plan.queue
         if live is not None:
             return live.arn
         attributes = {"MessageRetentionPeriod": str(queue.dead_letter_retention_seconds),
                       **({"FifoQueue": "true"} if queue.fifo else {})}
         self.write(f"create dead-letter queue {queue.dead_letter_queue_name}", self.sqs, "CreateQueue",
-                   f"queue {queue.dead_letter_queue_name}", QueueName=queue.dead_letter_queue_name, Attributes=attributes)
+                   f"queue {queue.dead_letter_queue_name}", QueueName=queue.dead_letter_queue_name,
+                   Attributes=attributes)
         if self.report.dry_run:
             return f"(new queue {queue.dead_letter_queue_name})"
         return read_queue(self.sqs, queue.dead_letter_queue_name).arn  # type: ignore[union-attr]
 
     def create_queue(self, dead_letter_arn: str) -> Optional[LiveQueue]:
+        """Create the queue with its visibility timeout and redrive policy; its policy follows."""
         queue = self.plan.queue
         attributes = {
             "VisibilityTimeout": str(max(queue.visibility_timeout_seconds, queue.heartbeat_minimum_seconds)
                                      if not queue.visibility_timeout_configured else queue.visibility_timeout_seconds),
-            "RedrivePolicy": dumps({"deadLetterTargetArn": dead_letter_arn, "maxReceiveCount": queue.max_receive_count}),
+            "RedrivePolicy": dumps({"deadLetterTargetArn": dead_letter_arn,
+                                    "maxReceiveCount": queue.max_receive_count}),
             **({"FifoQueue": "true"} if queue.fifo else {}),
         }
         self.write(f"create queue {queue.name} (visibility {attributes['VisibilityTimeout']} s, dead letters to "
                    f"{queue.dead_letter_queue_name} after {queue.max_receive_count} receives)",
                    self.sqs, "CreateQueue", f"queue {queue.name}", QueueName=queue.name, Attributes=attributes)
         if self.report.dry_run:
-            self.report.changes.append(f"set the policy of queue {queue.name}: SNS may send from {', '.join(self.plan.topics)}")
+            self.report.changes.append(
+                f"set the policy of queue {queue.name}: SNS may send from {', '.join(self.plan.topics)}")
             return None
         created = read_queue(self.sqs, queue.name)
         if queue.url and created and created.url != queue.url:
-            self.report.notes.append(f"created {created.url}, but sqs_consumer.sqs_queue_url is {queue.url}: fix the config")
+            self.report.notes.append(
+                f"created {created.url}, but sqs_consumer.sqs_queue_url is {queue.url}: fix the config")
         return created
 
     def update_queue(self, live: LiveQueue, dead_letter_arn: str) -> None:
+        """One SetQueueAttributes with whatever differs: visibility, redrive, policy."""
         queue, changes = self.plan.queue, {}
         visibility = required_visibility(self.plan, int(live.attributes.get("VisibilityTimeout", 30)))
         if visibility is not None:
@@ -138,6 +149,7 @@ class Applier:
         return {"Version": "2012-10-17", **policy, "Statement": [*others, wanted]}
 
     def ensure_subscription(self, plan: SubscriptionPlan, live: list[LiveSubscription], queue_arn: str) -> None:
+        """Subscribe the queue to the topic, or set the attributes that differ."""
         if not live:
             self.write(f"subscribe queue {self.plan.queue.name} to topic {plan.topic_arn}", self.sns, "Subscribe",
                        f"topic {plan.topic_arn}", TopicArn=plan.topic_arn, Protocol="sqs", Endpoint=queue_arn,
@@ -150,12 +162,15 @@ class Applier:
                            AttributeName=name, AttributeValue=value)
 
     def handle_stale(self, live: LiveState) -> None:
+        """Subscriptions from topics the plan does not need: unsubscribed with prune, else noted."""
         for subscription in live.subscriptions:
             if subscription.topic_arn in self.plan.topics:
                 continue
             if self.prune:
-                self.write(f"unsubscribe {subscription.arn} (topic {subscription.topic_arn}: nothing handled routes there)",
-                           self.sns, "Unsubscribe", f"subscription {subscription.arn}", SubscriptionArn=subscription.arn)
+                self.write(f"unsubscribe {subscription.arn} "
+                           f"(topic {subscription.topic_arn}: nothing handled routes there)",
+                           self.sns, "Unsubscribe", f"subscription {subscription.arn}",
+                           SubscriptionArn=subscription.arn)
             else:
                 self.report.notes.append(f"kept subscription {subscription.arn} from topic {subscription.topic_arn}, "
                                          "which nothing handled routes to: pass --prune to remove it")

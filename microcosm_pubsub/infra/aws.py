@@ -62,7 +62,8 @@ def explain(error: Exception, action: str, resource: str) -> InfraError:
         return InfraError(f"permission {action} is missing on {resource} ({code}): "
                           f"grant {action} on {resource} to the role running pubsub")
     if code in NOT_FOUND_CODES:
-        return InfraError(f"{resource} does not exist ({action}): run `pubsub infra apply`, or check the name and region")
+        return InfraError(f"{resource} does not exist ({action}): "
+                          "run `pubsub infra apply`, or check the name and region")
     message = error.response.get("Error", {}).get("Message", "")
     return InfraError(f"{action} on {resource} failed: {code}: {message}")
 
@@ -85,6 +86,7 @@ def call(client: Any, operation: str, resource: str, **kwargs: Any) -> Any:
 
 
 def is_not_found(error: Exception) -> bool:
+    """Whether a botocore error says the resource does not exist."""
     code = getattr(error, "response", {}).get("Error", {}).get("Code", "")
     return code in NOT_FOUND_CODES
 
@@ -102,6 +104,7 @@ def find(client: Any, operation: str, resource: str, **kwargs: Any) -> Optional[
 
 
 def snake_case(operation: str) -> str:
+    """boto3's method name for an API operation (`GetQueueUrl` -> `get_queue_url`)."""
     return "".join(f"_{char.lower()}" if char.isupper() else char for char in operation).lstrip("_")
 
 

@@ -23,6 +23,7 @@ def check_plan(plan: InfraPlan, sqs: Any, sns: Any) -> list[str]:
 
 
 def drifts(plan: InfraPlan, live: LiveState) -> list[str]:
+    """The drifts between a plan and an already read live state."""
     found = list(plan.warnings)
     found += [f"topic {topic} does not exist: {APPLY} (it creates topics too) or deploy the producer that owns it"
               for topic in live.missing_topics]
@@ -75,6 +76,7 @@ def delivery_drifts(plan: InfraPlan, live: LiveState) -> list[str]:
 
 
 def delivers(subscription: LiveSubscription, media_type: str) -> bool:
+    """Whether a subscription delivers every message of a handled media type."""
     scoped = subscription.filter_policy is None or subscription.scope == "MessageAttributes"
     return scoped and admits(subscription.filter_policy, media_type)
 

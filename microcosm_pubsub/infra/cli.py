@@ -22,6 +22,7 @@ TARGETS = ("daemon", "service", "callback")
 
 
 def add_infra_parser(subparsers: Any) -> None:
+    """`pubsub infra plan|apply|check`, each naming one daemon, service or callback."""
     parser = subparsers.add_parser("infra", help="plan, apply or check a consumer's queues and subscriptions")
     commands = parser.add_subparsers()
     for name, function, help_text in (
@@ -33,8 +34,10 @@ def add_infra_parser(subparsers: Any) -> None:
         targets = command.add_mutually_exclusive_group(required=True)
         for target in TARGETS:
             targets.add_argument(f"--{target}", metavar="pkg.module:obj", help=f"the {target} to plan for")
-        command.add_argument("--config", help="TOML or JSON graph config (sns_topic_arns, sqs_consumer, pubsub_infra...)")
-        command.add_argument("--sqs-queue-url", help="the queue (else sqs_consumer.sqs_queue_url or pubsub_infra.queue_name)")
+        command.add_argument("--config",
+                             help="TOML or JSON graph config (sns_topic_arns, sqs_consumer, pubsub_infra, ...)")
+        command.add_argument("--sqs-queue-url",
+                             help="the queue (else sqs_consumer.sqs_queue_url or pubsub_infra.queue_name)")
         command.add_argument("--json", action="store_true", help="print JSON instead of a table")
         if name == "apply":
             command.add_argument("--dry-run", action="store_true", help="print what would change (= plan)")
@@ -43,6 +46,7 @@ def add_infra_parser(subparsers: Any) -> None:
 
 
 def add_dlq_parser(subparsers: Any) -> None:
+    """`pubsub dlq peek|redrive`."""
     parser = subparsers.add_parser("dlq", help="look at dead letters and move them back")
     commands = parser.add_subparsers()
     peek = commands.add_parser("peek", help="show dead letters without consuming them")
@@ -64,6 +68,7 @@ def add_dlq_parser(subparsers: Any) -> None:
 def guarded(function: Callable[[Namespace], int]) -> Callable[[Namespace], int]:
     """Configuration and account errors end the command with their message and exit code 2."""
     def run(args: Namespace) -> int:
+        """Run the command; a configuration or account error is one line on stderr and exit 2."""
         from microcosm_pubsub.errors import PubSubError
 
         try:
@@ -76,6 +81,7 @@ def guarded(function: Callable[[Namespace], int]) -> Callable[[Namespace], int]:
 
 
 def aws_settings(args: Namespace) -> dict:
+    """The top-level --endpoint-url, --region and --profile, as boto3 names them."""
     return dict(endpoint_url=args.endpoint_url, region_name=args.region, profile_name=args.profile)
 
 
@@ -98,6 +104,7 @@ def build_plan(args: Namespace) -> tuple[Any, Any]:
 
 
 def clients_for(args: Namespace, consumer: Any = None) -> tuple[Any, Any]:
+    """(sqs, sns): the command line's AWS settings, else the consumer's sqs_consumer config."""
     from microcosm_pubsub.infra.aws import make_clients
 
     settings = aws_settings(args)
@@ -108,6 +115,7 @@ def clients_for(args: Namespace, consumer: Any = None) -> tuple[Any, Any]:
 
 
 def run_plan(args: Namespace) -> int:
+    """`pubsub infra plan`: print the plan (exit 0)."""
     from microcosm_pubsub.infra.render import plan_lines
 
     plan, _ = build_plan(args)
@@ -116,6 +124,7 @@ def run_plan(args: Namespace) -> int:
 
 
 def run_apply(args: Namespace) -> int:
+    """`pubsub infra apply`: make the account match, print what changed (exit 0)."""
     from microcosm_pubsub.infra.apply import apply_plan
     from microcosm_pubsub.infra.render import report_lines
 
@@ -126,6 +135,7 @@ def run_apply(args: Namespace) -> int:
 
 
 def run_check(args: Namespace) -> int:
+    """`pubsub infra check`: one `drift:` line each, exit 1 when there is any."""
     from microcosm_pubsub.infra.check import check_plan
 
     plan, consumer = build_plan(args)
@@ -138,6 +148,7 @@ def run_check(args: Namespace) -> int:
 
 
 def run_peek(args: Namespace) -> int:
+    """`pubsub dlq peek`: a table (or JSON) of dead letters, none consumed."""
     from microcosm_pubsub.infra.dead_letters import peek, peek_lines
 
     sqs, _ = clients_for(args)
@@ -147,6 +158,7 @@ def run_peek(args: Namespace) -> int:
 
 
 def run_redrive(args: Namespace) -> int:
+    """`pubsub dlq redrive`: move, then print the summary; exit 1 when any failed."""
     from microcosm_pubsub.infra.mover import redrive
 
     sqs, _ = clients_for(args)

@@ -67,6 +67,7 @@ def media_type_of(raw: dict) -> Optional[str]:
 
 
 def dead_letter(raw: dict, now: float) -> DeadLetter:
+    """A received message as peek shows it (age from SentTimestamp)."""
     attributes = raw.get("Attributes") or {}
     sent = int(attributes.get("SentTimestamp", now * 1000)) / 1000
     return DeadLetter(
@@ -112,6 +113,7 @@ def peek(sqs: Any, queue: str, count: int = 10) -> list[DeadLetter]:
 
 
 def peek_lines(letters: Iterable[DeadLetter]) -> list[str]:
+    """Dead letters as an aligned table."""
     from microcosm_pubsub.infra.render import table
 
     rows = [("MESSAGE ID", "MEDIA TYPE", "RECEIVES", "AGE", "BODY")]
@@ -121,6 +123,7 @@ def peek_lines(letters: Iterable[DeadLetter]) -> list[str]:
 
 
 def age(seconds: float) -> str:
+    """Seconds as a short human age (`42s`, `3.5m`, `2.0h`, `1.5d`)."""
     for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
         if seconds >= size:
             return f"{seconds / size:.1f}{unit}"

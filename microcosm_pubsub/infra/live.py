@@ -19,15 +19,18 @@ class LiveQueue:
 
     @property
     def arn(self) -> str:
+        """The queue's ARN."""
         return self.attributes["QueueArn"]
 
     @property
     def redrive_policy(self) -> Optional[dict]:
+        """The parsed RedrivePolicy, or None."""
         text = self.attributes.get("RedrivePolicy")
         return loads(text) if text else None
 
     @property
     def policy(self) -> dict:
+        """The parsed queue policy ({} when there is none)."""
         text = self.attributes.get("Policy")
         return loads(text) if text else {}
 
@@ -49,10 +52,12 @@ class LiveSubscription:
 
     @property
     def raw_message_delivery(self) -> bool:
+        """Whether SNS delivers the bare message instead of its envelope."""
         return self.attributes.get("RawMessageDelivery", "false").lower() == "true"
 
     @property
     def scope(self) -> str:
+        """What the filter policy applies to (SNS's default: message attributes)."""
         return self.attributes.get("FilterPolicyScope") or "MessageAttributes"
 
 
@@ -66,6 +71,7 @@ class LiveState:
     subscriptions: list[LiveSubscription] = field(default_factory=list)
 
     def subscriptions_of(self, topic_arn: str) -> list[LiveSubscription]:
+        """The live subscriptions of one topic to the queue."""
         return [subscription for subscription in self.subscriptions if subscription.topic_arn == topic_arn]
 
 

@@ -41,6 +41,7 @@ class RedriveSummary:
     reasons: list[str] = field(default_factory=list)
 
     def line(self) -> str:
+        """The summary line (and one line per failure reason)."""
         why = "".join(f"\n  {reason}" for reason in self.reasons)
         return (f"redrive {self.source} -> {self.target} ({self.method}): moved {self.moved}, "
                 f"skipped {self.skipped}, failed {self.failed}{why}")
@@ -60,6 +61,7 @@ class Route:
 
 
 def queue_attributes(sqs: Any, url: str) -> dict:
+    """The attributes a redrive needs: ARN, FIFO, depth."""
     names = ["QueueArn", "FifoQueue", "ApproximateNumberOfMessages"]
     return call(sqs, "GetQueueAttributes", url, QueueUrl=url, AttributeNames=names)["Attributes"]
 
@@ -78,7 +80,8 @@ def resolve_route(sqs: Any, source: str, target: Optional[str]) -> Route:
         target_url = queue_url_for(sqs, target)
     return Route(source_url=source_url, source_arn=attributes["QueueArn"], target_url=target_url,
                  target_arn=queue_attributes(sqs, target_url)["QueueArn"],
-                 fifo=attributes.get("FifoQueue") == "true", depth=int(attributes.get("ApproximateNumberOfMessages", 0)),
+                 fifo=attributes.get("FifoQueue") == "true",
+                 depth=int(attributes.get("ApproximateNumberOfMessages", 0)),
                  back_to_source=target_url in origins)
 
 
@@ -150,6 +153,7 @@ class HandMover:
         self.held: dict[str, str] = {}
 
     def run(self, max_messages: Optional[int], media_type: Optional[str], rate: Optional[float]) -> None:
+        """Move until the DLQ is empty, `max_messages` are moved, or only held messages come back."""
         started = monotonic()
         try:
             while max_messages is None or self.summary.moved < max_messages:
@@ -157,7 +161,8 @@ class HandMover:
                 batch = receive(self.sqs, self.route.source_url, min(room, SQS_MAX_BATCH_ENTRIES),
                                 self.visibility_timeout, self.wait_seconds)
                 fresh = [raw for raw in batch if raw["MessageId"] not in self.held]
-                self.held.update((raw["MessageId"], raw["ReceiptHandle"]) for raw in batch if raw["MessageId"] in self.held)
+                self.held.update((raw["MessageId"], raw["ReceiptHandle"])
+                                 for raw in batch if raw["MessageId"] in self.held)
                 if not fresh:
                     break
                 wanted = [raw for raw in fresh if media_type is None or matches(media_type, media_type_of(raw))]
@@ -175,6 +180,7 @@ class HandMover:
         self.progress.add(**{outcome: len(raws)})
 
     def move(self, raws: list[dict]) -> None:
+        """Send, then delete what was sent; what was not sent stays (hidden until the end)."""
         for chunk in chunks_by_size(raws):
             entries = {str(index): raw for index, raw in enumerate(chunk)}
             sent = call(self.sqs, "SendMessageBatch", self.route.target_url, QueueUrl=self.route.target_url,
@@ -189,6 +195,7 @@ class HandMover:
             self.progress.add(moved=len(delivered))
 
     def delete(self, raws: list[dict]) -> None:
+        """Delete sent messages from the DLQ; one that fails will be sent again by a later run."""
         if not raws:
             return
         entries = [{"Id": str(index), "ReceiptHandle": raw["ReceiptHandle"]} for index, raw in enumerate(raws)]
@@ -199,6 +206,7 @@ class HandMover:
                                         f"({failure.get('Code')}): a later redrive will send it again")
 
     def send_entry(self, key: str, raw: dict) -> dict:
+        """A SendMessageBatch entry: body, attributes, and FIFO group and deduplication ids."""
         entry: dict = {"Id": key, "MessageBody": raw["Body"]}
         attributes = {name: {k: v for k, v in value.items() if k in ("DataType", "StringValue", "BinaryValue")}
                       for name, value in (raw.get("MessageAttributes") or {}).items()}

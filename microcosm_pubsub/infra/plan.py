@@ -75,6 +75,7 @@ class InfraPlan:
 
     @property
     def topics(self) -> list[str]:
+        """The topics the queue subscribes to."""
         return [subscription.topic_arn for subscription in self.subscriptions]
 
     def policy_statement(self, queue_arn: str) -> dict:
@@ -89,10 +90,12 @@ class InfraPlan:
         }
 
     def to_dict(self) -> dict:
+        """The plan as plain data (for --json)."""
         return asdict(self)
 
 
 def is_wildcard(media_type: str) -> bool:
+    """Whether a bound media type is a `prefix.*` wildcard."""
     return media_type.endswith(".*")
 
 
@@ -158,7 +161,8 @@ def make_queue_plan(graph: Any, consumer: str) -> QueuePlan:
         visibility_timeout_seconds=int(configured_visibility or settings.visibility_timeout_seconds),
         heartbeat_minimum_seconds=heartbeat_minimum(float(sqs_config.flush_interval_seconds)),
         visibility_timeout_configured=bool(configured_visibility),
-        dead_letter_queue_name=settings.dead_letter_queue_name or (f"{base[:71]}-dlq.fifo" if fifo else f"{base[:76]}-dlq"),
+        dead_letter_queue_name=settings.dead_letter_queue_name
+        or (f"{base[:71]}-dlq.fifo" if fifo else f"{base[:76]}-dlq"),
         max_receive_count=int(attempts or settings.max_receive_count),
         max_receive_count_from="sqs_message_dispatcher.message_max_processing_attempts" if attempts
         else "pubsub_infra.max_receive_count",

@@ -60,7 +60,8 @@ def _listed(value: Any) -> list:
 
 
 def _matches_any(patterns: Any, value: str) -> bool:
-    return any(isinstance(pattern, str) and fnmatchcase(value.lower(), pattern.lower()) for pattern in _listed(patterns))
+    return any(isinstance(pattern, str) and fnmatchcase(value.lower(), pattern.lower())
+               for pattern in _listed(patterns))
 
 
 def _principal_is_sns(principal: Any) -> bool:

@@ -32,9 +32,11 @@ class Progress:
 
     @property
     def done(self) -> int:
+        """Messages counted so far."""
         return sum(self.counts.values())
 
     def add(self, moved: int = 0, skipped: int = 0, failed: int = 0) -> None:
+        """Count messages and show the new totals."""
         for key, value in (("moved", moved), ("skipped", skipped), ("failed", failed)):
             self.counts[key] += value
         if self._bar is not None:
@@ -56,6 +58,7 @@ class Progress:
         print(f"{self.label}: {counts}", file=self.stream, flush=True)
 
     def close(self) -> None:
+        """End the bar, or print the final line."""
         if self._bar is not None:
             self._bar.close()
         elif self.done != self._last_line or not self.done:

@@ -8,6 +8,7 @@ from microcosm_pubsub.infra.plan import InfraPlan
 
 
 def describe_filter(filter_policy: Optional[dict]) -> str:
+    """A filter policy's values as a short text."""
     if filter_policy is None:
         return "(no filter: every media type)"
     values = next(iter(filter_policy.values()))
@@ -21,6 +22,7 @@ def table(rows: list[tuple[str, ...]]) -> list[str]:
 
 
 def plan_lines(plan: InfraPlan) -> list[str]:
+    """A plan as lines of text: queue, dead letters, policy, then a subscriptions table."""
     queue = plan.queue
     kind = "FIFO" if queue.fifo else "standard"
     lines = [
@@ -44,6 +46,7 @@ def plan_lines(plan: InfraPlan) -> list[str]:
 
 
 def report_lines(report: Any) -> list[str]:
+    """What apply did (or would do), then its notes."""
     verb = "would" if report.dry_run else "did"
     lines = [f"{verb}: {change}" for change in report.changes] or ["no changes"]
     return lines + [f"note: {note}" for note in report.notes]

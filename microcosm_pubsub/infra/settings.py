@@ -55,6 +55,7 @@ class InfraSettings:
     fifo=None,
 )
 def configure_pubsub_infra(graph: Any) -> InfraSettings:
+    """The `pubsub_infra` section, typed (see the module docstring)."""
     config = graph.config.pubsub_infra
     fifo = config.fifo
     return InfraSettings(

@@ -27,7 +27,8 @@ def subscription_of(account, topic_arn):
 
 def set_filter(account, topic_arn, policy):
     account.sns.set_subscription_attributes(SubscriptionArn=subscription_of(account, topic_arn),
-                                            AttributeName="FilterPolicy", AttributeValue=json.dumps(policy) if policy else "")
+                                            AttributeName="FilterPolicy",
+                                            AttributeValue=json.dumps(policy) if policy else "")
 
 
 def set_queue(account, **attributes):
