@@ -12,6 +12,7 @@ from microcosm_pubsub.infra.apply import redrive_differs, required_visibility
 from microcosm_pubsub.infra.live import LiveQueue, LiveState, LiveSubscription, read_live
 from microcosm_pubsub.infra.plan import InfraPlan
 from microcosm_pubsub.infra.policies import admits, allows, unhandled_values
+from microcosm_pubsub.registry import CATCH_ALL
 
 
 APPLY = "run `pubsub infra apply`"
@@ -66,12 +67,13 @@ def delivery_drifts(plan: InfraPlan, live: LiveState) -> list[str]:
     for planned in plan.subscriptions:
         subscriptions = live.subscriptions_of(planned.topic_arn)
         for media_type in planned.media_types:
+            what = "every media type" if media_type == CATCH_ALL else f"media type {media_type}"
             if not subscriptions:
-                found.append(f"media type {media_type} is published to topic {planned.topic_arn}, but no "
+                found.append(f"{what} is published to topic {planned.topic_arn}, but no "
                              f"subscription delivers it to queue {plan.queue.name}: {APPLY}")
             elif not any(delivers(subscription, media_type) for subscription in subscriptions):
                 found.append(f"the filter policy of subscription {subscriptions[0].arn} (topic {planned.topic_arn}) "
-                             f"drops media type {media_type}, which the consumer handles: {APPLY}")
+                             f"drops {what}, which the consumer handles: {APPLY}")
     return found
 
 

@@ -4,10 +4,12 @@
 """
 import json
 
+import pytest
 from infra_sample import AUDIT_WILDCARD, ORDER_PLACED
-from infra_support import AUDIT, ORDERS
+from infra_support import AUDIT, ORDERS, sample_config
 
-from microcosm_pubsub.infra import apply_plan
+from microcosm_pubsub.infra import apply_plan, check_plan
+from microcosm_pubsub.main import main
 
 
 def test_apply_from_nothing_creates_queue_dlq_topics_subscriptions_and_policy(account, plan_for):
@@ -98,3 +100,28 @@ def test_fifo_plan_creates_fifo_queues(account, plan_for):
     assert account.queue_attributes("ledger.fifo")["FifoQueue"] == "true"
     assert account.queue_attributes("ledger-dlq.fifo")["FifoQueue"] == "true"
     assert len(account.subscriptions("ledger.fifo")) == 2
+
+
+def test_services_and_callback_consumers_apply_and_check_clean(account, plan_for):
+    """A PubSubService and a `consume --callback` consumer go through the same apply and check."""
+    for kind, path in (("service", "infra_sample:SampleService"), ("callback", "infra_sample:sample_callback")):
+        plan = plan_for(kind, path)
+        assert apply_plan(plan, account.sqs, account.sns).changes
+        assert check_plan(plan, account.sqs, account.sns) == []
+    callback_queue = account.subscriptions("pubsub-consumer")
+    assert len(callback_queue) == 3
+    attributes = account.sns.get_subscription_attributes(SubscriptionArn=callback_queue[0]["SubscriptionArn"])
+    assert "FilterPolicy" not in attributes["Attributes"]
+
+
+def test_cli_dry_run_json_lists_changes_without_making_them(account, tmp_path, capsys):
+    """`apply --dry-run --json` says what would change; the account stays empty."""
+    config = tmp_path / "config.json"
+    config.write_text(json.dumps(sample_config()))
+    with pytest.raises(SystemExit) as exit_info:
+        main(["infra", "apply", "--daemon", "infra_sample:SampleDaemon", "--config", str(config), "--dry-run", "--json"])
+    assert exit_info.value.code == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["dry_run"] and any(change.startswith("create queue infra-sample") for change in report["changes"])
+    assert account.writes == {}
+    assert account.sqs.list_queues().get("QueueUrls", []) == []

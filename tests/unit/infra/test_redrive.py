@@ -4,6 +4,7 @@
 """
 import io
 import json
+from time import monotonic
 
 import pytest
 from botocore.stub import Stubber
@@ -63,6 +64,15 @@ def test_fifo_keeps_group_ids_and_order(account):
     for group in "abc":
         in_group = [raw for raw in moved if raw["Attributes"]["MessageGroupId"] == group]
         assert [raw["Body"] for raw in in_group] == [f"{group}-{index}" for index in range(4)]
+
+
+def test_rate_limits_messages_per_second(account):
+    """--rate 40 moves 20 messages in no less than half a second."""
+    queue, dlq = make_queue_pair(account.sqs, "slow")
+    fill(account, dlq, [f"slow-{index}" for index in range(20)])
+    started = monotonic()
+    assert redrive(account.sqs, dlq, rate=40, wait_seconds=0, stream=io.StringIO()).moved == 20
+    assert monotonic() - started >= 0.45
 
 
 def test_no_source_queue_asks_for_to(account):
