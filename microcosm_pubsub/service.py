@@ -44,6 +44,7 @@ from microcosm_pubsub.daemon import ConsumerDaemon
 from microcosm_pubsub.errors import Drop, IgnoreMessage, PubSubError, RemoteError, ServiceTimeout, _Outcome
 from microcosm_pubsub.log_safety import printable_exc_info, render
 from microcosm_pubsub.manager import ServiceManager
+from microcosm_pubsub.observability.services import reply_span
 from microcosm_pubsub.service_client import ServiceClient, configure_service_client
 from microcosm_pubsub.service_policy import ReplyPolicy, configure_pubsub_service
 from microcosm_pubsub.service_protocol import (
@@ -137,7 +138,8 @@ class ServiceRequestHandler:
     def send_reply(self, reply_to: str, body: str) -> None:
         """SendMessage to the caller's queue; a caller that already left is logged, not retried."""
         try:
-            self.sqs_consumer.sqs_client.send_message(QueueUrl=reply_to, MessageBody=body)
+            with reply_span(reply_to) as trace_arguments:  # the reply continues the caller's trace
+                self.sqs_consumer.sqs_client.send_message(QueueUrl=reply_to, MessageBody=body, **trace_arguments)
         except Exception as error:
             self.logger.warning(render(UNSENT_LINE, service=self.service_name, reply_to=reply_to, error=error))
 

@@ -24,6 +24,7 @@ from microcosm_pubsub.aws import make_client
 from microcosm_pubsub.errors import ConfigurationError, RemoteError, ServiceTimeout
 from microcosm_pubsub.limits import SQS_MAX_WAIT_SECONDS
 from microcosm_pubsub.log_safety import render
+from microcosm_pubsub.observability.services import traced_call
 from microcosm_pubsub.service_protocol import (
     ServiceRequestSchema,
     reply_queue_name,
@@ -68,6 +69,7 @@ class ServiceClient:
             self._sqs_client = make_client("sqs", self.graph, component)
         return self._sqs_client
 
+    @traced_call
     def call(self, service_name: str, method: str, timeout: float = 10, **kwargs: Any) -> Any:
         """Call `service_name`'s `on_<method>(message, **kwargs)`; return what it returned."""
         service = service_name_for(service_name)

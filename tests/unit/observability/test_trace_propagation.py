@@ -108,3 +108,17 @@ def test_deferred_producers_inject_their_publish_context(spans, pipeline, make_c
     [process] = by_name(spans, "process raw-queue")
     assert process.parent.span_id == send.context.span_id
     assert item["trace_id"] == format(send.context.trace_id, "032x")
+
+
+def test_a_messages_log_lines_show_its_trace_id(spans, pipeline, make_consumer, caplog):
+    """The result line of a handled message carries the trace id of the span it ran in."""
+    consumer = make_consumer(pipeline.queue_url)
+    with tracer().start_as_current_span("request") as request:
+        consumer.sns_producer.produce(TRACE_PROBE, index=3)
+
+    with caplog.at_level("INFO"):
+        consumer.run_until(1)
+
+    [line] = [record for record in caplog.records if "Result for media type" in record.getMessage()]
+    assert line.trace_id == format(request.get_span_context().trace_id, "032x")
+    assert len(line.span_id) == 16
