@@ -126,11 +126,14 @@ def run_plan(args: Namespace) -> int:
 def run_apply(args: Namespace) -> int:
     """`pubsub infra apply`: make the account match, print what changed (exit 0)."""
     from microcosm_pubsub.infra.apply import apply_plan
-    from microcosm_pubsub.infra.render import report_lines
+    from microcosm_pubsub.infra.render import plan_lines, report_lines
 
     plan, consumer = build_plan(args)
     report = apply_plan(plan, *clients_for(args, consumer), prune=args.prune, dry_run=args.dry_run)
-    print(dumps(vars(report), indent=2) if args.json else "\n".join(report_lines(report)))
+    if args.json:
+        print(dumps({**({"plan": plan.to_dict()} if args.dry_run else {}), **vars(report)}, indent=2))
+    else:
+        print("\n".join([*(plan_lines(plan) + [""] if args.dry_run else []), *report_lines(report)]))
     return 0
 
 

@@ -115,7 +115,7 @@ def test_services_and_callback_consumers_apply_and_check_clean(account, plan_for
 
 
 def test_cli_dry_run_json_lists_changes_without_making_them(account, tmp_path, capsys):
-    """`apply --dry-run --json` says what would change; the account stays empty."""
+    """`apply --dry-run` is the plan and what would change; the account stays empty."""
     config = tmp_path / "config.json"
     config.write_text(json.dumps(sample_config()))
     with pytest.raises(SystemExit) as exit_info:
@@ -123,5 +123,6 @@ def test_cli_dry_run_json_lists_changes_without_making_them(account, tmp_path, c
     assert exit_info.value.code == 0
     report = json.loads(capsys.readouterr().out)
     assert report["dry_run"] and any(change.startswith("create queue infra-sample") for change in report["changes"])
+    assert report["plan"]["queue"]["dead_letter_queue_name"] == "infra-sample-dlq"
     assert account.writes == {}
     assert account.sqs.list_queues().get("QueueUrls", []) == []
