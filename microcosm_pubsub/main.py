@@ -55,6 +55,10 @@ def make_parser() -> ArgumentParser:
 
     add_infra_parser(subparsers)
     add_dlq_parser(subparsers)
+
+    from microcosm_pubsub.observability.top import add_top_parser
+
+    add_top_parser(subparsers)
     return parser
 
 
