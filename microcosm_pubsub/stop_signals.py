@@ -1,5 +1,9 @@
 """
-SIGTERM and SIGINT for a process whose main thread supervises others.
+SIGTERM, SIGINT and SIGHUP for a process whose main thread supervises others.
+
+SIGHUP counts as a stop like the other two: a consumer whose terminal or session goes away (or
+that an operator HUPs) drains rather than dying with messages in flight, and a process manager
+stops its workers rather than leaving them running without it.
 
 Python runs a signal handler on the main thread between two bytecodes, which may be while that
 thread holds the lock inside a `threading.Event` it is waiting on. A handler that set that Event
@@ -9,13 +13,15 @@ here only counts, which takes no lock, and the main thread's loop turns the coun
 requests.
 
 """
-from signal import SIGINT, SIGTERM, signal
+from signal import SIGHUP, SIGINT, SIGTERM, signal
 from threading import current_thread, main_thread
 from typing import Any
 
 
 # how often a supervising loop looks at the count: the worst-case delay before a signal is acted on
 POLL_SECONDS = 0.1
+# the signals that ask for a graceful stop (a second one: a fast stop)
+STOP_SIGNALS = (SIGTERM, SIGINT, SIGHUP)
 
 
 class StopSignals:
@@ -27,7 +33,7 @@ class StopSignals:
 
     def install(self) -> "StopSignals":
         """
-        Count SIGTERM and SIGINT from now on.
+        Count SIGTERM, SIGINT and SIGHUP from now on.
 
         Only the main thread may install signal handlers; a daemon run from another thread (embedded
         in a test or an application) leaves the process's handlers alone and is stopped through
@@ -35,8 +41,8 @@ class StopSignals:
 
         """
         if current_thread() is main_thread():
-            signal(SIGTERM, self._count)
-            signal(SIGINT, self._count)
+            for signum in STOP_SIGNALS:
+                signal(signum, self._count)
         return self
 
     def _count(self, signalnum: int, frame: Any) -> None:
