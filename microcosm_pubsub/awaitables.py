@@ -11,7 +11,7 @@ for async handlers: it routes them to its own loop (`engine/async_workers.py`).
 
 """
 from asyncio import Runner, get_running_loop
-from inspect import isawaitable, isclass, iscoroutinefunction
+from inspect import isawaitable as _isawaitable, isclass, iscoroutinefunction
 from threading import local
 from typing import Any, Optional
 
@@ -23,6 +23,13 @@ class AwaitedInRunningLoopError(PubSubError, RuntimeError):
 
 
 _runners = local()
+# what handlers usually return: never awaitable, so `isawaitable` skips its ABC checks for them
+_PLAIN_TYPES = frozenset((bool, int, float, str, bytes, dict, list, tuple, type(None)))
+
+
+def isawaitable(value: Any) -> bool:
+    """`inspect.isawaitable`, answered at once for the plain values handlers usually return."""
+    return type(value) not in _PLAIN_TYPES and _isawaitable(value)
 
 
 def is_async_handler(handler: Any, media_type: Optional[str] = None) -> bool:

@@ -7,7 +7,9 @@ earlier library's behaviour, which test suites assert). The daemon's engine call
 `process_message` instead and resolves results in batches.
 
 """
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
+from contextvars import ContextVar
+from copy import deepcopy
 from dataclasses import dataclass
 from logging import Logger, LoggerAdapter
 from math import isfinite
@@ -16,6 +18,7 @@ from typing import Any, Callable, Iterator, Optional
 
 from inflection import titleize
 from microcosm.api import defaults, typed
+from microcosm.opaque import NormalizedDict, Opaque
 from microcosm_logging.decorators import logger
 
 from microcosm_pubsub.constants import PUBLISHED_KEY, TTL_KEY
@@ -24,7 +27,12 @@ from microcosm_pubsub.message import SQSMessage
 from microcosm_pubsub.log_safety import log_fields, render, safe_log_extra
 from microcosm_pubsub.observability.observer import observer_for
 from microcosm_pubsub.result import MessageHandlingResult, MessageHandlingResultType
+from microcosm_pubsub import tracing
 from microcosm_pubsub.tracing import trace_incoming_message_process
+
+
+# without Dynatrace's SDK a message's handling is not traced: a shared no-op context instead
+NO_TRACE = nullcontext()
 
 
 class OpaqueContextLogger(LoggerAdapter):
@@ -110,10 +118,11 @@ class SQSMessageDispatcher:
         otherwise the caller sets it by calling `call`. When the call is cancelled nothing is recorded.
 
         """
-        with self.opaque.initialize(self.sqs_message_context, message):
+        with self.message_context(message):
             handling = Handling(start_time=time(), start=perf_counter())
             queue_url = self.sqs_consumer.sqs_queue_url
-            with trace_incoming_message_process(self.opaque, message, queue_url), \
+            with (trace_incoming_message_process(self.opaque, message, queue_url) if tracing.oneagent is not None
+                  else NO_TRACE), \
                     self.observer.observe(self.opaque, message, queue_url, bound_handlers) as observation:
                 try:
                     self.validate_message(message)
@@ -124,6 +133,20 @@ class SQSMessageDispatcher:
                 yield handling
                 observation.finish(handling.result)
             self.record(message, handling.result, handling.start_time, handling.start, handling.handler)
+
+    def message_context(self, message: SQSMessage) -> Any:
+        """
+        `opaque.initialize(sqs_message_context, message)`, without its generic costs when it can.
+
+        For microcosm's own `Opaque` the store is set directly to a copy of the graph's base
+        context updated with the message's: the same dict, keys and values handlers saw, at a
+        fraction of the per-message cost (an empty base needs no deep copy).
+
+        """
+        store = getattr(self.opaque, "_store", None)
+        if type(self.opaque) is not Opaque or not isinstance(store, ContextVar):
+            return self.opaque.initialize(self.sqs_message_context, message)
+        return _StoreContext(store, self.sqs_message_context(message))
 
     def record(self, message: SQSMessage, result: MessageHandlingResult, start_time: float, start: float,
                handler: Any) -> None:
@@ -214,6 +237,24 @@ class SQSMessageDispatcher:
     def choose_logger(self, handler: Any) -> Any:
         """The handler's logger when it has one, so results log under the handler's name."""
         return getattr(handler, "logger", None) or self.logger
+
+
+class _StoreContext:
+    """Sets an opaque store to a fresh context for one message, and puts the previous one back."""
+
+    __slots__ = ("store", "values", "token")
+
+    def __init__(self, store: ContextVar, values: dict):
+        self.store, self.values = store, values
+
+    def __enter__(self) -> None:
+        base = self.store.get()
+        fresh = deepcopy(base) if base else NormalizedDict()
+        fresh.update(self.values)
+        self.token = self.store.set(fresh)
+
+    def __exit__(self, *exc_info: Any) -> None:
+        self.store.reset(self.token)
 
 
 @dataclass

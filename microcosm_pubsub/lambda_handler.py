@@ -24,11 +24,10 @@ from threading import Lock
 from typing import Any, Callable, Optional
 
 from microcosm_pubsub.engine.routing import Router
-from microcosm_pubsub.engine.units import UnitRunner
+from microcosm_pubsub.engine.units import UnitRunner, handle_with_payload
 from microcosm_pubsub.engine.work import LOOP, Route
 from microcosm_pubsub.log_safety import printable_exc_info, render
 from microcosm_pubsub.message import SQSMessage
-from microcosm_pubsub.offload.consuming import discard_payload, resolve_payload_for_handling
 from microcosm_pubsub.result import MessageHandlingResult
 
 
@@ -52,11 +51,7 @@ class LambdaDispatch:
         self._loop: Optional[Runner] = None
 
     def handle(self, message: SQSMessage) -> MessageHandlingResult:
-        resolve_payload_for_handling(message)
-        result = self.dispatcher.process_message(message, self.bound_handlers)
-        if not result.result.retry:
-            discard_payload(message)
-        return result
+        return handle_with_payload(self.dispatcher, self.bound_handlers, message)
 
     def __call__(self, event: dict) -> dict:
         records = event.get("Records") or []

@@ -41,7 +41,12 @@ def printable(value: Any, limit: int = MAX_VALUE_CHARS) -> str:
 
 def render(template: str, **values: Any) -> str:
     """`template` with each `{name}` replaced by its value, printable and inert to formatters."""
-    return template.format(**{name: _inert(printable(value)) for name, value in values.items()})
+    rendered = {}
+    for name, value in values.items():
+        if type(value) is not str or len(value) > MAX_VALUE_CHARS or not value.isprintable():
+            value = printable(value)
+        rendered[name] = _inert(value)
+    return template.format(**rendered)
 
 
 def log_value(value: Any) -> Any:
@@ -52,7 +57,45 @@ def log_value(value: Any) -> Any:
 
 
 def log_fields(fields: Mapping[Any, Any]) -> dict[str, Any]:
-    """`extra` for a log call: printable keys and values, reserved names renamed, count capped."""
+    """
+    `extra` for a log call: printable keys and values, reserved names renamed, count capped.
+
+    Runs once per handled message, so the common case is fast: a key seen before takes its safe
+    name from a cache, and a short printable string or a plain scalar is kept as it is, exactly
+    as the general path would keep it.
+
+    """
+    if len(fields) > MAX_FIELDS:
+        return _capped_log_fields(fields)
+    safe: dict[str, Any] = {}
+    names = _safe_names
+    for key, value in fields.items():
+        name = names.get(key) if type(key) is str else None
+        if name is None:
+            name = _safe_name(key)
+        kind = type(value)
+        if kind is str and len(value) <= MAX_VALUE_CHARS and value.isprintable():
+            safe[name] = value
+        elif kind is bool or kind is float or value is None or (kind is int and -10 ** 18 <= value <= 10 ** 18):
+            safe[name] = value
+        else:
+            safe[name] = log_value(value)
+    return safe
+
+
+_safe_names: dict[str, str] = {}
+MAX_CACHED_NAMES = 4096
+
+
+def _safe_name(key: Any) -> str:
+    name = key if isinstance(key, str) and key.isprintable() and len(key) <= 128 else printable(key, 128)
+    name = f"extra_{name}" if name in RESERVED_LOG_KEYS else name
+    if type(key) is str and len(_safe_names) < MAX_CACHED_NAMES:
+        _safe_names[key] = name
+    return name
+
+
+def _capped_log_fields(fields: Mapping[Any, Any]) -> dict[str, Any]:
     safe: dict[str, Any] = {}
     for index, (key, value) in enumerate(fields.items()):
         if index >= MAX_FIELDS:

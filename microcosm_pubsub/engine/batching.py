@@ -73,7 +73,7 @@ class BatchDispatch:
         results: dict[int, MessageHandlingResult] = {}
         ready = []
         for message in messages:
-            with dispatcher.opaque.initialize(dispatcher.sqs_message_context, message):
+            with dispatcher.message_context(message):
                 try:
                     dispatcher.validate_message(message)
                     dispatcher.find_handler(message, self.bound_handlers)
@@ -116,7 +116,7 @@ class BatchDispatch:
         dispatcher = self.dispatcher
         start_time, start = clock
         for message, result in zip(messages, ordered):
-            with dispatcher.opaque.initialize(dispatcher.sqs_message_context, message):
+            with dispatcher.message_context(message):
                 dispatcher.opaque["handler"] = dispatcher.handler_name(handler) if handler is not None else None
                 dispatcher.record(message, result, start_time, start, handler)
         return ordered

@@ -19,14 +19,13 @@ from microcosm_pubsub.engine.holdings import Holdings
 from microcosm_pubsub.engine.poller import Poller
 from microcosm_pubsub.engine.resolver import BatchResolver
 from microcosm_pubsub.engine.routing import Router
-from microcosm_pubsub.engine.units import UnitRunner
+from microcosm_pubsub.engine.units import UnitRunner, handle_with_payload
 from microcosm_pubsub.engine.stats import EngineStats
 from microcosm_pubsub.engine.work import LOOP, THREADS, WorkQueue
 from microcosm_pubsub.engine.workers import Workers
 from microcosm_pubsub.errors import HaltConsumer
 from microcosm_pubsub.log_safety import render
 from microcosm_pubsub.message import SQSMessage
-from microcosm_pubsub.offload.consuming import discard_payload, resolve_payload_for_handling
 from microcosm_pubsub.result import MessageHandlingResult
 from microcosm_pubsub.stop_signals import POLL_SECONDS, StopSignals
 
@@ -135,11 +134,7 @@ class ConsumeEngine:
 
     def handle(self, message: SQSMessage) -> MessageHandlingResult:
         """On a worker: download a large message's payload, run its handler, drop the payload once done."""
-        resolve_payload_for_handling(message)
-        result = self.dispatcher.process_message(message, self.bound_handlers)
-        if not result.result.retry:
-            discard_payload(message)
-        return result
+        return handle_with_payload(self.dispatcher, self.bound_handlers, message)
 
     def settle(self, message: SQSMessage, result: MessageHandlingResult) -> None:
         """Queue the result's SQS action, release the message's slot, and honour a halt."""

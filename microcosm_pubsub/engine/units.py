@@ -55,6 +55,15 @@ class UnitRunner:
         return list(zip(unit, results))
 
 
+def handle_with_payload(dispatcher: Any, bound_handlers: dict[str, Any], message: SQSMessage) -> MessageHandlingResult:
+    """On a worker: download a large message's payload, run its handler, drop the payload once done."""
+    resolve_payload_for_handling(message)
+    result = dispatcher.process_message(message, bound_handlers)
+    if not result.result.retry:
+        discard_payload(message)
+    return result
+
+
 def discard_handled(unit: list[SQSMessage], results: list[MessageHandlingResult]) -> None:
     """Drop the S3 payloads of messages that will be deleted (with `large_payload_delete`)."""
     for message, result in zip(unit, results):
