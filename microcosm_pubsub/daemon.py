@@ -20,6 +20,7 @@ from microcosm_pubsub.consumer import STDIN
 from microcosm_pubsub.envelope import LambdaSQSEnvelope, NaiveSQSEnvelope, _strategies
 from microcosm_pubsub.errors import ConfigurationError
 from microcosm_pubsub.log_safety import printable_exc_info, render
+from microcosm_pubsub.logging_guard import check_logging_config
 from microcosm_pubsub.offload.consuming import discard_payload
 from microcosm_pubsub.stop_signals import StopSignals
 
@@ -88,6 +89,7 @@ class ConsumerDaemon(Daemon):
         return super().create_object_graph(args, cache=cache, loader=loader)
 
     def create_object_graph_components(self, graph: Any) -> None:
+        check_logging_config(graph.config, graph.metadata.name)
         graph.use("logging")
         quiet_credential_loggers()
         graph.use(
