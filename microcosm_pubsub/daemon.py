@@ -21,6 +21,7 @@ from microcosm_pubsub.envelope import LambdaSQSEnvelope, NaiveSQSEnvelope, _stra
 from microcosm_pubsub.errors import ConfigurationError
 from microcosm_pubsub.log_safety import printable_exc_info, render
 from microcosm_pubsub.logging_guard import check_logging_config
+from microcosm_pubsub.startup_check import check_queue
 from microcosm_pubsub.offload.consuming import discard_payload
 from microcosm_pubsub.stop_signals import StopSignals
 
@@ -124,6 +125,7 @@ class ConsumerDaemon(Daemon):
         """Build the graph, run the engine until stopped, and exit with its code."""
         try:
             self.initialize()
+            check_queue(self.graph.sqs_consumer)
         except ConfigurationError as error:
             print(f"{self.name}: configuration error: {error}", file=stderr)
             exit(2)
