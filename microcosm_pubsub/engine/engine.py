@@ -66,7 +66,8 @@ class ConsumeEngine:
         self.receivers = self._receivers(config.receivers)
         self.router = Router(self.dispatcher.sqs_message_handler_registry, bound_handlers)
         self.async_concurrency = max(1, int(config.get("async_concurrency") or self.concurrency))
-        self.holdings = Holdings(capacity=self._in_flight_cap() + self.receivers * self.consumer.limit)
+        self.holdings = Holdings(capacity=self._in_flight_cap() + self.receivers * self.consumer.limit,
+                                 wake_at=self.consumer.limit)
         self.work = WorkQueue(fifo=self.consumer.is_fifo, route=self.router.route)
         self.resolver = BatchResolver(
             self.consumer, self.stats, self.logger,

@@ -23,8 +23,10 @@ class HeldMessage:
 class Holdings:
     """Thread-safe set of held messages, bounded by `capacity`."""
 
-    def __init__(self, capacity: int):
+    def __init__(self, capacity: int, wake_at: int = 1):
         self.capacity = capacity
+        # receivers wait for this much room: a removal that leaves less wakes nobody it could help
+        self.wake_at = max(1, min(wake_at, capacity))
         self._held: dict[str, HeldMessage] = {}
         self._reserved = 0
         self._condition = Condition()
@@ -47,7 +49,8 @@ class Holdings:
     def remove(self, message: SQSMessage) -> None:
         with self._condition:
             self._held.pop(message.receipt_handle, None)
-            self._condition.notify_all()
+            if not self._held or self._room() >= self.wake_at:
+                self._condition.notify_all()
 
     def snapshot(self) -> list[HeldMessage]:
         with self._condition:

@@ -65,16 +65,16 @@ class WorkQueue:
 
     def put(self, messages: list[SQSMessage]) -> None:
         now = monotonic()
-        lanes = set()
+        lanes: dict[str, int] = {}
         with self._lock:
             for message in messages:
                 route = self.route(message)
                 key = message.message_group_id if self.fifo else route
                 self._queues.setdefault(key, deque()).append(_Entry(message, route, now))
-                lanes.add(route.lane)
+                lanes[route.lane] = lanes.get(route.lane, 0) + 1
             self._size += len(messages)
-            for lane in lanes:
-                self._ready[lane].notify_all()
+            for lane, count in lanes.items():
+                self._ready[lane].notify(count)
 
     def get(self, timeout: float, lane: str = THREADS) -> Optional[list[SQSMessage]]:
         """The next unit a runner of `lane` may start, or None when none is ready in time."""
@@ -135,7 +135,7 @@ class WorkQueue:
                     returned.extend(entry.message for entry in self._queues.pop(group))
             self._size -= len(returned)
             for ready in self._ready.values():
-                ready.notify_all()
+                ready.notify(len(unit))
             return returned
 
     def drain(self) -> list[SQSMessage]:
