@@ -194,3 +194,24 @@ def test_at_the_shutdown_deadline_running_coroutines_are_cancelled_and_released(
     assert rig.engine.stats["succeeded"] == 0
     returned = rig.sqs.receive_message(QueueUrl=rig.queue_url, MaxNumberOfMessages=10).get("Messages", [])
     assert [loads(raw["Body"])["index"] for raw in returned] == [7]
+
+
+def test_an_async_callback_runs_on_the_event_loop(make_engine):
+    """A `pubsub consume --callback` coroutine function gets each whole message on the loop thread."""
+    from microcosm_pubsub.callback_consumer import CallbackHandler
+    from microcosm_pubsub.registry import CATCH_ALL
+
+    seen = []
+
+    async def callback(message):
+        await asyncio.sleep(0)
+        seen.append((message.content["index"], threading.current_thread().name))
+
+    rig = make_engine(lambda content: True, concurrency=4, handlers={CATCH_ALL: CallbackHandler(callback)})
+    rig.send(range(3), media_type=PROBE_B)
+
+    rig.start()
+    assert wait_until(lambda: rig.engine.stats["deleted"] >= 3)
+    rig.stop()
+
+    assert sorted(seen) == [(index, "pubsub-event-loop") for index in range(3)]
