@@ -18,8 +18,10 @@ from threading import Lock
 from typing import Any, Optional
 
 try:
-    from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+    from prometheus_client import CollectorRegistry, Counter, generate_latest
     from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
+
+    from microcosm_pubsub.observability.message_series import HandledSeries
 except ImportError:  # the [prometheus] extra is optional
     CollectorRegistry = None
 
@@ -51,12 +53,8 @@ class MessageMetrics:
 
     def __init__(self) -> None:
         self.registry = CollectorRegistry(auto_describe=True)
-        self.handled = Counter("pubsub_messages_handled", "Messages handled, by media type and result",
-                               ["media_type", "result"], registry=self.registry)
-        self.duration = Histogram("pubsub_handler_duration_seconds", "Time handling a message, by media type",
-                                  ["media_type"], buckets=DURATION_BUCKETS, registry=self.registry)
-        self.age = Histogram("pubsub_message_age_seconds", "Time from SQS accepting a message to its handling",
-                             ["media_type"], buckets=AGE_BUCKETS, registry=self.registry)
+        self.handled = HandledSeries(DURATION_BUCKETS, AGE_BUCKETS)
+        self.registry.register(self.handled)
         self.calls = Counter("pubsub_sqs_calls", "SQS calls", ["operation"], registry=self.registry)
         self.entries = Counter("pubsub_sqs_entries", "Messages in SQS calls (received, deleted, changed)",
                                ["operation"], registry=self.registry)
@@ -65,25 +63,13 @@ class MessageMetrics:
         self.entry_failures = Counter("pubsub_sqs_entry_failures", "Batch entries SQS refused",
                                       ["operation"], registry=self.registry)
         self.broker_errors = Counter("pubsub_broker_errors", "SQS errors, by kind", ["kind"], registry=self.registry)
-        self._children: dict[tuple, Any] = {}
         self._kinds: set[str] = set()
         self._lock = Lock()
         self._watched: set[int] = set()
 
     def record(self, media_label: str, result_name: str, seconds: float, age: Optional[float]) -> None:
         """One handled message (labels already bounded)."""
-        children = self._children.get((media_label, result_name))
-        if children is None:
-            children = self._children[(media_label, result_name)] = (
-                self.handled.labels(media_label, result_name),
-                self.duration.labels(media_label),
-                self.age.labels(media_label),
-            )
-        handled, duration, age_histogram = children
-        handled.inc()
-        duration.observe(seconds)
-        if age is not None:
-            age_histogram.observe(max(0.0, age))
+        self.handled.record(media_label, result_name, seconds, age)
 
     def watch(self, client: Any) -> None:
         """Count `client`'s SQS calls from botocore's events (duck-typed readers have none)."""

@@ -14,7 +14,7 @@ from microcosm.config.types import boolean
 from microcosm.errors import LockedGraphError, NotBoundError
 
 from microcosm_pubsub.observability import otel
-from microcosm_pubsub.observability.carrier import carrier_of, sent_timestamp
+from microcosm_pubsub.observability.carrier import CARRIER_ATTRIBUTE, sent_timestamp
 from microcosm_pubsub.observability.metrics import METRICS, OTHER, MessageMetrics
 
 # opaque keys that carry the trace into log lines (and onward in opaqueData)
@@ -39,58 +39,83 @@ class NoObservation:
 NO_OBSERVATION = NoObservation()
 
 
-class Observation:
-    """One message's handling: its CONSUMER span and its measurements."""
+class Measurement:
+    """One message's measurements: its result, handling time and age (metrics without tracing)."""
 
-    __slots__ = ("observer", "opaque", "message", "queue_url", "media_label", "span", "token", "started")
+    __slots__ = ("metrics", "label", "message", "started")
 
-    def __init__(self, observer: "MessageObserver", opaque: Any, message: Any, queue_url: Any, media_label: str):
-        self.observer = observer
-        self.opaque = opaque
-        self.message = message
-        self.queue_url = queue_url
-        self.media_label = media_label
+    def __init__(self, metrics: Optional[MessageMetrics], label: str, message: Any):
+        self.metrics, self.label, self.message = metrics, label, message
+
+    def __enter__(self) -> "Measurement":
+        self.started = perf_counter()
+        return self
+
+    def __exit__(self, *exc_info: Any) -> None:
+        return None
+
+    def finish(self, result: Any) -> None:
+        """Record the outcome (called once the result is known, still inside the `with`)."""
+        try:
+            seconds = perf_counter() - self.started
+            sent = sent_timestamp(self.message)
+            self.metrics.record(self.label, result.result.name, seconds, None if sent is None else time() - sent)
+        except Exception:
+            pass  # a measurement must never change a handled message's result
+
+
+class Observation(Measurement):
+    """One message's handling in its CONSUMER span (or carried context), and its measurements."""
+
+    __slots__ = ("opaque", "queue_url", "carrier", "span", "token")
+
+    def __init__(self, metrics: Optional[MessageMetrics], label: str, message: Any, opaque: Any, queue_url: Any,
+                 carrier: Optional[dict]):
+        super().__init__(metrics, label, message)
+        self.opaque, self.queue_url, self.carrier = opaque, queue_url, carrier
         self.span = self.token = None
-        self.started = 0.0
 
     def __enter__(self) -> "Observation":
-        if self.observer.tracing:
-            try:
-                self.start_span()
-            except Exception:
-                # observing must never cost a message its handling: it runs unobserved
-                self.span = None
+        try:
+            self.start_span()
+        except Exception:
+            # observing must never cost a message its handling: it runs unobserved
+            self.span = self.token = None
         self.started = perf_counter()
         return self
 
     def start_span(self) -> None:
-        extra = {"microcosm_pubsub.media_type": self.message.media_type}
-        self.span, self.token = otel.start_process_span(
-            carrier_of(self.message), otel.queue_name(self.queue_url), self.message.message_id, extra,
-        )
-        ids = otel.span_ids(self.span)
+        if not otel.traces_nothing():
+            extra = {"microcosm_pubsub.media_type": self.message.media_type}
+            self.span, self.token = otel.start_process_span(
+                self.carrier, otel.queue_name(self.queue_url), self.message.message_id, extra,
+            )
+            ids = otel.span_ids(self.span)
+        else:
+            # nothing records spans: the carried context is made current, so publishes pass it on
+            carried, self.token = otel.attach_carried(self.carrier)
+            ids = otel.span_ids(carried)
         if ids is not None:
             self.opaque[TRACE_ID_KEY], self.opaque[SPAN_ID_KEY] = ids
 
     def finish(self, result: Any) -> None:
-        """Record the outcome (called once the result is known, still inside the span)."""
+        if self.metrics is not None:
+            super().finish(result)
         span, self.span = self.span, None
+        token, self.token = self.token, None
         try:
-            if self.observer.metrics is not None:
-                sent = sent_timestamp(self.message)
-                self.observer.metrics.record(self.media_label, result.result.name, perf_counter() - self.started,
-                                             None if sent is None else time() - sent)
+            if span is not None:
+                otel.end_process_span(span, token, result)
+            elif token is not None:
+                otel.detach(token)
         except Exception:
-            pass  # a measurement must never change a handled message's result
-        if span is not None:
-            try:
-                otel.end_process_span(span, self.token, result)
-            except Exception:
-                pass
+            pass
 
     def __exit__(self, exc_type: Any, error: Optional[BaseException], traceback: Any) -> None:
         if self.span is not None:
             otel.end_process_span(self.span, self.token, error=error)
+        elif self.token is not None:
+            otel.detach(self.token)
 
 
 class MessageObserver:
@@ -111,7 +136,15 @@ class MessageObserver:
         """A context manager around one message's handling; `.finish(result)` inside it."""
         if not self.active:
             return NO_OBSERVATION
-        return Observation(self, opaque, message, queue_url, self.media_label(message.media_type, bound_handlers))
+        label = self.media_label(message.media_type, bound_handlers) if self.metrics is not None else OTHER
+        if self.tracing:
+            carrier = getattr(message, CARRIER_ATTRIBUTE, None)
+            # a span nobody records, with no trace to continue, would change nothing: skip its cost
+            if carrier is not None or not otel.traces_nothing():
+                return Observation(self.metrics, label, message, opaque, queue_url, carrier)
+        if self.metrics is None:
+            return NO_OBSERVATION
+        return Measurement(self.metrics, label, message)
 
     def media_label(self, media_type: Any, bound_handlers: Any) -> str:
         """The media type when a handler is bound to it (or its wildcard pattern), else "other"."""

@@ -14,6 +14,7 @@ provider for this package only (tests use it, since the global one can be set on
 
 """
 from contextlib import contextmanager
+from time import monotonic
 from typing import Any, Iterator, Optional, Sequence
 
 from microcosm_pubsub.observability.carrier import put_trace_attributes
@@ -29,14 +30,20 @@ TRACING = trace is not None
 SNS = "aws_sns"
 SQS = "aws_sqs"
 INSTRUMENTATION = "microcosm_pubsub"
-_state: dict[str, Any] = {"provider": None, "tracer": None}
+RECHECK_SECONDS = 1.0
+_state: dict[str, Any] = {"provider": None, "tracer": None, "recording": False, "recheck_at": 0.0}
 _propagator = TraceContextTextMapPropagator() if TRACING else None
 
 
 def use_tracer_provider(provider: Any) -> None:
     """Trace this package's messages with `provider` (None: the global provider again)."""
-    _state["provider"] = provider
-    _state["tracer"] = None
+    _state.update(provider=provider, tracer=None, recording=False, recheck_at=0.0)
+
+
+def inject_ambient(message_attributes: dict) -> None:
+    """Pass the current context on (no span of ours): only when there is one."""
+    if trace.get_current_span().get_span_context().is_valid:
+        inject_current(message_attributes)
 
 
 def tracer() -> Any:
@@ -88,13 +95,33 @@ class PublishSpan:
 NO_PUBLISH_SPAN = PublishSpan()
 
 
-@contextmanager
+class NoSpan:
+    """The context manager of a publish when nothing records spans (shared: the hot path's cost)."""
+
+    def __enter__(self) -> PublishSpan:
+        return NO_PUBLISH_SPAN
+
+    def __exit__(self, *exc_info: Any) -> None:
+        return None
+
+
+NO_SPAN = NoSpan()
+
+
 def publish_span(pubsub_message: Any, system: str = SNS, destination: Optional[str] = None,
-                 operation_name: str = "publish") -> Iterator[PublishSpan]:
+                 operation_name: str = "publish") -> Any:
     """Span one publish and inject its context into the message's attributes."""
     if not TRACING:
-        yield NO_PUBLISH_SPAN
-        return
+        return NO_SPAN
+    if traces_nothing():  # no span: only the ambient context passes through
+        inject_ambient(pubsub_message.message_attributes)
+        return NO_SPAN
+    return recorded_publish_span(pubsub_message, system, destination, operation_name)
+
+
+@contextmanager
+def recorded_publish_span(pubsub_message: Any, system: str, destination: Optional[str],
+                          operation_name: str) -> Iterator[PublishSpan]:
     name = destination or topic_name(pubsub_message.topic_arn)
     attributes = messaging_attributes(system, name, "send", operation_name,
                                       **{"microcosm_pubsub.media_type": pubsub_message.media_type})
@@ -103,12 +130,19 @@ def publish_span(pubsub_message: Any, system: str = SNS, destination: Optional[s
         yield PublishSpan(span)
 
 
-@contextmanager
-def publish_batch_span(topic_arn: str, pubsub_messages: Sequence[Any], indexes: Sequence[int]) -> Iterator[None]:
+def publish_batch_span(topic_arn: str, pubsub_messages: Sequence[Any], indexes: Sequence[int]) -> Any:
     """A `create` span per message (its context goes into its attributes), one linked `send` span."""
     if not TRACING:
-        yield
-        return
+        return NO_SPAN
+    if traces_nothing():  # no span: only the ambient context passes through
+        for index in indexes:
+            inject_ambient(pubsub_messages[index].message_attributes)
+        return NO_SPAN
+    return recorded_batch_span(topic_arn, pubsub_messages, indexes)
+
+
+@contextmanager
+def recorded_batch_span(topic_arn: str, pubsub_messages: Sequence[Any], indexes: Sequence[int]) -> Iterator[None]:
     name = topic_name(topic_arn)
     links = []
     for index in indexes:
@@ -136,6 +170,27 @@ def carried_link(parent: Any) -> list:
     return [Link(span_context)] if span_context is not None and span_context.is_valid else []
 
 
+def traces_nothing() -> bool:
+    """
+    Whether no tracer provider is configured (neither the SDK's global one nor `use_tracer_provider`).
+
+    Spans are then non-recording: for a message that carried no trace context such a span has an
+    invalid context, so it changes nothing anyone sees, and handling can skip it. Asking the API
+    reads the environment, so the answer "nothing" is kept for `RECHECK_SECONDS` (a provider set
+    later is seen within that); a configured provider is kept for good (the global one is set once).
+
+    """
+    if _state["recording"]:
+        return False
+    now = monotonic()
+    if now < _state["recheck_at"]:
+        return True
+    provider = _state["provider"] or trace.get_tracer_provider()
+    recording = not isinstance(provider, (trace.ProxyTracerProvider, trace.NoOpTracerProvider))
+    _state["recording"], _state["recheck_at"] = recording, now + RECHECK_SECONDS
+    return not recording
+
+
 def start_process_span(carrier: Optional[dict], destination: str, message_id: Any,
                        extra: dict) -> tuple[Any, Any]:
     """Start and make current the CONSUMER span of one message; returns (span, context token)."""
@@ -146,6 +201,16 @@ def start_process_span(carrier: Optional[dict], destination: str, message_id: An
                                attributes=attributes, links=carried_link(parent))
     token = otel_context.attach(trace.set_span_in_context(span, parent))
     return span, token
+
+
+def attach_carried(carrier: dict) -> tuple[Any, Any]:
+    """Make a received context current without a span (nothing records); returns (its span, token)."""
+    parent = extracted_context(carrier)
+    return trace.get_current_span(parent), otel_context.attach(parent)
+
+
+def detach(token: Any) -> None:
+    otel_context.detach(token)
 
 
 def end_process_span(span: Any, token: Any, result: Any = None, error: Optional[BaseException] = None) -> None:

@@ -41,6 +41,13 @@ def value(samples: dict, name: str, **labels: str) -> float:
                if sample == name and set(labels.items()) <= set(sample_labels))
 
 
+def settled(samples: dict) -> bool:
+    """Whether every message of the mixed run was handled and its delete or visibility change sent."""
+    return (value(samples, "pubsub_messages_handled_total") >= 7
+            and value(samples, "pubsub_sqs_entries_total", operation="delete") >= 6
+            and value(samples, "pubsub_sqs_entries_total", operation="change_visibility") >= 1)
+
+
 def mixed_run(broker) -> None:
     """Five items that succeed, one that fails, one no handler knows (published through SNS)."""
     broker.publish_items([f"ok-{index}" for index in range(5)])
@@ -55,8 +62,7 @@ def test_metrics_count_what_a_mixed_run_did(broker, start_daemon, wait_for):
                           env=ENV)
     mixed_run(broker)
 
-    samples = wait_for(lambda: (lambda found: value(found, "pubsub_sqs_entries_total", operation="delete") >= 6
-                                and found)(scrape(port)), 30)
+    samples = wait_for(lambda: (lambda found: settled(found) and found)(scrape(port)), 30)
 
     assert samples, daemon.output()
     handled = "pubsub_messages_handled_total"

@@ -122,3 +122,28 @@ def test_a_messages_log_lines_show_its_trace_id(spans, pipeline, make_consumer, 
     [line] = [record for record in caplog.records if "Result for media type" in record.getMessage()]
     assert line.trace_id == format(request.get_span_context().trace_id, "032x")
     assert len(line.span_id) == 16
+
+
+def test_without_a_configured_provider_the_carried_context_passes_through(pipeline, make_consumer):
+    """No SDK provider (no spans recorded): a handler's publishes carry on the trace its message brought."""
+    consumer = make_consumer(pipeline.raw_queue_url)
+    carried = "00-" + "c" * 32 + "-" + "d" * 16 + "-01"
+    pipeline.sqs.send_message(QueueUrl=pipeline.raw_queue_url, MessageBody='{"mediaType": "%s", "index": 1}' % TRACE_PROBE,
+                              MessageAttributes={"traceparent": {"DataType": "String", "StringValue": carried}})
+    graph = consumer.graph
+    seen = []
+
+    def republish(content):
+        seen.append(graph.opaque.get("trace_id"))
+        if content["index"] == 1:
+            graph.sns_producer.produce(TRACE_PROBE, index=2)
+        return True
+
+    while len(seen) < 2:
+        for message in graph.sqs_consumer.receive(10, 1, defer_payloads=True):
+            if message.content["index"] == 2:
+                republished = message.trace_carrier["traceparent"]
+            graph.sqs_message_dispatcher.process_message(message, {TRACE_PROBE: republish}).resolve(message)
+
+    assert seen == ["c" * 32, "c" * 32]
+    assert republished == carried
