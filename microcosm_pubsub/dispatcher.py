@@ -250,7 +250,9 @@ class _StoreContext:
     def __enter__(self) -> None:
         base = self.store.get()
         fresh = deepcopy(base) if base else NormalizedDict()
-        fresh.update(self.values)
+        # NormalizedDict's own update folds the case of each key, one call per key: same keys, in bulk
+        dict.update(fresh, {(key.casefold() if isinstance(key, str) else key): value
+                            for key, value in self.values.items()})
         self.token = self.store.set(fresh)
 
     def __exit__(self, *exc_info: Any) -> None:
