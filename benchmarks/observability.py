@@ -42,7 +42,8 @@ def measure(count: int) -> dict:
 
 def run_variant(variant: str, count: int) -> dict:
     """`measure` in a fresh interpreter; `without` blocks the extras' imports first."""
-    block = "import sys; sys.modules.update(opentelemetry=None, prometheus_client=None); " if variant == "without" else ""
+    block = "import sys; sys.modules.update(opentelemetry=None, prometheus_client=None); "
+    block = block if variant == "without" else ""
     code = f"{block}import sys; sys.path.insert(0, {str(HERE)!r}); import observability as o, json; " \
            f"print(json.dumps(o.measure({count})))"
     completed = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

@@ -60,6 +60,7 @@ def note_trace_carrier(message: Any, *attribute_maps: Any) -> None:
 
 
 def carrier_of(message: Any) -> Optional[dict[str, str]]:
+    """The trace carrier the envelope noted on a received message, if any."""
     return getattr(message, CARRIER_ATTRIBUTE, None)
 
 

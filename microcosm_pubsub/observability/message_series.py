@@ -23,6 +23,7 @@ class Distribution:
         self.sum = 0.0
 
     def cumulative(self, bounds: Sequence[float]) -> list[tuple[str, int]]:
+        """(upper bound, count at or below it) per bucket, as the exposition format wants."""
         total, points = 0, []
         for bound, count in zip([*map(str, bounds), "+Inf"], self.counts):
             total += count
@@ -42,6 +43,7 @@ class HandledSeries:
         self._lock = Lock()
 
     def record(self, media_label: str, result_name: str, seconds: float, age: Optional[float]) -> None:
+        """Count one handled message (one lock for all three series)."""
         key = (media_label, result_name)
         with self._lock:
             self._handled[key] = self._handled.get(key, 0) + 1

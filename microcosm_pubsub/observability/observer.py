@@ -85,6 +85,7 @@ class Observation(Measurement):
         return self
 
     def start_span(self) -> None:
+        """Open the CONSUMER span (or make the carried context current); ids into the opaque."""
         if not otel.traces_nothing():
             extra = {"microcosm_pubsub.media_type": self.message.media_type}
             self.span, self.token = otel.start_process_span(
@@ -157,6 +158,7 @@ class MessageObserver:
 
 
 def label_for(media_type: Any, bound_handlers: dict) -> str:
+    """The bounded media-type label for `media_type` given the daemon's bindings."""
     if not isinstance(media_type, str):
         return OTHER
     if media_type in bound_handlers:

@@ -47,16 +47,19 @@ def inject_ambient(message_attributes: dict) -> None:
 
 
 def tracer() -> Any:
+    """This package's tracer, from `use_tracer_provider`'s provider or the global one."""
     if _state["tracer"] is None:
         _state["tracer"] = trace.get_tracer(INSTRUMENTATION, tracer_provider=_state["provider"])
     return _state["tracer"]
 
 
 def topic_name(topic_arn: Optional[str]) -> str:
+    """`messaging.destination.name` of an SNS topic: the last part of its ARN."""
     return (topic_arn or "").rsplit(":", 1)[-1] or "unknown"
 
 
 def queue_name(queue_url: Optional[str]) -> str:
+    """`messaging.destination.name` of an SQS queue: the last part of its URL."""
     return (queue_url or "").rstrip("/").rsplit("/", 1)[-1] or "unknown"
 
 
@@ -88,6 +91,7 @@ class PublishSpan:
         self.span = span
 
     def sent(self, message_id: Any) -> None:
+        """Note SNS's message id on the span."""
         if self.span is not None and isinstance(message_id, str):
             self.span.set_attribute("messaging.message.id", message_id)
 
@@ -122,6 +126,7 @@ def publish_span(pubsub_message: Any, system: str = SNS, destination: Optional[s
 @contextmanager
 def recorded_publish_span(pubsub_message: Any, system: str, destination: Optional[str],
                           operation_name: str) -> Iterator[PublishSpan]:
+    """The PRODUCER `send` span of one publish, its context injected into the message."""
     name = destination or topic_name(pubsub_message.topic_arn)
     attributes = messaging_attributes(system, name, "send", operation_name,
                                       **{"microcosm_pubsub.media_type": pubsub_message.media_type})
@@ -143,6 +148,7 @@ def publish_batch_span(topic_arn: str, pubsub_messages: Sequence[Any], indexes: 
 
 @contextmanager
 def recorded_batch_span(topic_arn: str, pubsub_messages: Sequence[Any], indexes: Sequence[int]) -> Iterator[None]:
+    """The `create` spans of a PublishBatch's messages and its linked `send` span."""
     name = topic_name(topic_arn)
     links = []
     for index in indexes:
@@ -166,6 +172,7 @@ def extracted_context(carrier: Optional[dict]) -> Any:
 
 
 def carried_link(parent: Any) -> list:
+    """A link to the carried context (the conventions' creation-context link), when valid."""
     span_context = trace.get_current_span(parent).get_span_context() if parent is not None else None
     return [Link(span_context)] if span_context is not None and span_context.is_valid else []
 
@@ -210,6 +217,7 @@ def attach_carried(carrier: dict) -> tuple[Any, Any]:
 
 
 def detach(token: Any) -> None:
+    """Undo `attach_carried`."""
     otel_context.detach(token)
 
 

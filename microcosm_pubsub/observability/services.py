@@ -18,6 +18,7 @@ def traced_call(call: Callable) -> Callable:
     """Decorates `ServiceClient.call(service_name, method, ...)`: one CLIENT span per call."""
     @wraps(call)
     def traced(client: Any, service_name: str, method: str, *args: Any, **kwargs: Any) -> Any:
+        """The call inside its CLIENT span."""
         if not otel.TRACING:
             return call(client, service_name, method, *args, **kwargs)
         attributes = {"rpc.system": "microcosm_pubsub", "rpc.service": service_name, "rpc.method": method}

@@ -19,6 +19,7 @@ from microcosm_pubsub.observability.top_data import DaemonSample, QueueSample, r
 
 
 def add_top_parser(subparsers: Any) -> None:
+    """The `pubsub top` subcommand."""
     parser = subparsers.add_parser("top", help="a live view of consumers (health URLs) and queues")
     parser.add_argument("--health-url", action="append", default=[],
                         help="a daemon's health address, e.g. http://127.0.0.1:9000 (repeat for several)")
@@ -37,6 +38,7 @@ def short(url: str) -> str:
 
 
 def figure(value: Optional[float], unit: str = "") -> str:
+    """A number as the view shows it: whole when it is, one decimal otherwise, a dash when unknown."""
     if value is None:
         return "-"
     return f"{value:.1f}{unit}" if isinstance(value, float) and not value.is_integer() else f"{int(value)}{unit}"
@@ -49,6 +51,7 @@ def breakdown(rate: dict) -> str:
 
 
 def daemon_line(sample: DaemonSample, rate: dict) -> str:
+    """One daemon's figures in a summary line."""
     if sample.problem:
         return f"{short(sample.url)} {sample.problem}"
     return (f"{short(sample.url)} {sum(rate.values()):.1f}/s in-flight {figure(sample.in_flight)} "
@@ -56,6 +59,7 @@ def daemon_line(sample: DaemonSample, rate: dict) -> str:
 
 
 def queue_line(sample: QueueSample) -> str:
+    """One queue's figures in a summary line."""
     if sample.problem:
         return f"queue {short(sample.url)} {sample.problem}"
     return (f"queue {short(sample.url)} depth {figure(sample.depth)} in-flight {figure(sample.in_flight)} "
@@ -63,6 +67,7 @@ def queue_line(sample: QueueSample) -> str:
 
 
 def summary_line(daemons: list, queues: list) -> str:
+    """The line printed per refresh when there is no terminal (or no rich)."""
     parts = [daemon_line(sample, rate) for sample, rate in daemons] + [queue_line(sample) for sample in queues]
     return f"{strftime('%H:%M:%S')} | " + " | ".join(parts)
 
@@ -94,6 +99,7 @@ def rich_view(daemons: list, queues: list) -> Any:
 
 
 def aws_clients(args: Namespace) -> tuple[Any, Any]:
+    """SQS and CloudWatch clients from the command line's AWS options."""
     import boto3
 
     session = boto3.Session(profile_name=args.profile, region_name=args.region)
@@ -102,6 +108,7 @@ def aws_clients(args: Namespace) -> tuple[Any, Any]:
 
 
 def use_rich(args: Namespace) -> bool:
+    """Whether to draw the table: a terminal, rich importable, and no --plain."""
     if args.plain or not stdout.isatty():
         return False
     try:

@@ -47,6 +47,7 @@ class DaemonSample:
 
 
 def get_text(url: str) -> tuple[int, str]:
+    """(status, body) of a GET; (0, why) when nothing answers."""
     try:
         with urlopen(url, timeout=TIMEOUT_SECONDS) as response:
             return response.status, response.read().decode(errors="replace")
@@ -103,6 +104,7 @@ class QueueSample:
 
 
 def queue_depths(sqs: Any, url: str) -> tuple[int, int, dict]:
+    """(visible, in flight, all attributes) of a queue."""
     attributes = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
     return (int(attributes.get("ApproximateNumberOfMessages", 0)),
             int(attributes.get("ApproximateNumberOfMessagesNotVisible", 0)), attributes)
@@ -137,6 +139,7 @@ def oldest_age(cloudwatch: Any, url: str) -> Optional[float]:
 
 
 def sample_queue(sqs: Any, cloudwatch: Any, url: str) -> QueueSample:
+    """A queue's figures; `problem` says why when it cannot be read."""
     sample = QueueSample(url=url)
     try:
         sample.depth, sample.in_flight, attributes = queue_depths(sqs, url)

@@ -59,6 +59,7 @@ def label_samples(text: str, worker: str, families: dict) -> None:
 
 
 def fetch(url: str) -> tuple[int, bytes]:
+    """(status, body) of a worker's answer; (0, empty) when it does not answer."""
     try:
         with urlopen(url, timeout=FETCH_TIMEOUT_SECONDS) as response:
             return response.status, response.read()
@@ -86,6 +87,7 @@ class WorkersHealth:
         return urls
 
     def answer(self, path: str) -> tuple[int, str, bytes]:
+        """(status, content type, body) for a request to the manager's port."""
         route = path.split("?", 1)[0].rstrip("/")
         if route == "/metrics":
             families: dict = {}

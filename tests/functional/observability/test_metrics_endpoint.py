@@ -3,6 +3,7 @@
 `--processes 2` the manager answers one `/metrics` with each worker's series labelled.
 
 """
+import json
 from urllib.request import urlopen
 
 from daemon_support import ITEM_MEDIA_TYPE
@@ -102,6 +103,9 @@ def test_processes_share_one_metrics_endpoint_labelled_by_worker(broker, start_d
     assert sum(per_worker) == 12
     assert value(samples, "pubsub_messages_handled_total", result="SUCCEEDED") == 12
     assert all(dict(labels).get("worker") in ("0", "1") for _, labels in samples)
+    with urlopen(f"http://127.0.0.1:{port}/stats", timeout=2) as response:
+        stats = json.loads(response.read())["workers"]
+    assert sorted(stats) == ["0", "1"] and sum(worker["body"]["succeeded"] for worker in stats.values()) == 12
     assert daemon.stop() == 0
 
 

@@ -30,12 +30,12 @@ def idle_queue_with_dlq(broker) -> str:
 
 
 def start_busy_daemon(broker, start_daemon) -> str:
-    """A daemon handling 40 items, 0.1 s each, so several refreshes see it busy; its health URL."""
+    """A daemon handling 60 items, 0.1 s each, so several refreshes see it busy; its health URL."""
     port = free_port()
     daemon = start_daemon(broker.endpoint_url, "--sqs-queue-url", broker.queue_url, "--health-port", str(port),
                           env={"FUNCTIONAL_HANDLER_SLEEP_SECONDS": "0.1"})
     assert daemon.wait_until_consuming(), daemon.output()
-    broker.publish_items([f"top-{index}" for index in range(40)])
+    broker.publish_items([f"top-{index}" for index in range(60)])
     return f"http://127.0.0.1:{port}"
 
 
@@ -44,12 +44,12 @@ def test_top_in_a_terminal_shows_rates_in_flight_depth_and_dlq(broker, start_dae
     idle = idle_queue_with_dlq(broker)
     health_url = start_busy_daemon(broker, start_daemon)
     child = pexpect.spawn(PUBSUB[0], ["--endpoint-url", broker.endpoint_url, "top", "--health-url", health_url,
-                                      "--queue-url", idle, "--iterations", "15"],
+                                      "--queue-url", idle, "--iterations", "30"],
                           env={**base_env(broker.endpoint_url), "TERM": "xterm", "COLUMNS": "220"},
-                          dimensions=(40, 220), encoding="utf-8", timeout=20)
+                          dimensions=(40, 220), encoding="utf-8", timeout=40)
     try:
-        child.expect(r"functional\.item SUCCEEDED \d+\.\d/s")
-        child.expect(r"│\s+1\s+│")  # a handler in flight
+        # the daemon's row: its rate, one handler in flight, no errors, the rate of its media type's successes
+        child.expect(r"127\.0\.0\.1:\d+\s+│\s+\d+\.\d\s+│\s+1\s+│\s+0\s+│\s+\S*functional\.item SUCCEEDED \d+\.\d/s")
         child.expect(r"top-idle-\w+\s+│\s+3\s+│\s+0\s+│\s+-\s+│\s+2\s")
     finally:
         child.terminate(force=True)

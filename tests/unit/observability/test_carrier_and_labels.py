@@ -47,7 +47,8 @@ def test_a_flood_of_unknown_media_types_keeps_the_label_cache_bounded():
     """Many distinct unknown media types all label "other", and the cache stops growing."""
     observer = MessageObserver(tracing=False, metrics=True)
 
-    labels = {observer.media_label(f"application/vnd.flood.{index}", {}) for index in range(MAX_CACHED_MEDIA_TYPES + 50)}
+    flood = [f"application/vnd.flood.{index}" for index in range(MAX_CACHED_MEDIA_TYPES + 50)]
+    labels = {observer.media_label(media_type, {}) for media_type in flood}
 
     assert labels == {"other"}
     assert len(observer._labels) == MAX_CACHED_MEDIA_TYPES

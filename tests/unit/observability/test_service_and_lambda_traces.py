@@ -41,7 +41,8 @@ def test_a_service_call_and_its_reply_are_one_trace(spans, core_broker):
     args = Namespace(debug=False, testing=False, sqs_queue_url=core_broker.queue_url, envelope=None, stdin=False)
     service.args = args
     service.graph = service.create_object_graph(args, loader=load_from_dict(sqs_consumer=dict(wait_seconds=1)))
-    client_graph = create_object_graph("caller", loader=load_from_dict(sns_topic_arns=dict(default=core_broker.topic_arn)))
+    client_graph = create_object_graph("caller", loader=load_from_dict(
+        sns_topic_arns=dict(default=core_broker.topic_arn)))
     client_graph.use("service_client")
     stop = Event()
     server = Thread(target=serve, args=(service, stop), daemon=True)

@@ -128,7 +128,8 @@ def test_without_a_configured_provider_the_carried_context_passes_through(pipeli
     """No SDK provider (no spans recorded): a handler's publishes carry on the trace its message brought."""
     consumer = make_consumer(pipeline.raw_queue_url)
     carried = "00-" + "c" * 32 + "-" + "d" * 16 + "-01"
-    pipeline.sqs.send_message(QueueUrl=pipeline.raw_queue_url, MessageBody='{"mediaType": "%s", "index": 1}' % TRACE_PROBE,
+    pipeline.sqs.send_message(QueueUrl=pipeline.raw_queue_url,
+                              MessageBody='{"mediaType": "%s", "index": 1}' % TRACE_PROBE,
                               MessageAttributes={"traceparent": {"DataType": "String", "StringValue": carried}})
     graph = consumer.graph
     seen = []
