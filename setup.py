@@ -77,6 +77,7 @@ setup(
             "pubsub_send_batch_metrics = microcosm_pubsub.metrics:PubSubSendBatchMetrics",
             "pubsub_send_metrics = microcosm_pubsub.metrics:PubSubSendMetrics",
             "sentry_logging_pubsub = microcosm_pubsub.sentry:configure_sentry_pubsub",
+            "pubsub_service = microcosm_pubsub.service_policy:configure_pubsub_service",
             "service_client = microcosm_pubsub.service:configure_service_client",
             "sns_producer = microcosm_pubsub.producer:configure_sns_producer",
             "sns_topic_arns = microcosm_pubsub.producer:configure_sns_topic_arns",

@@ -12,6 +12,7 @@ that this client chose the reply queue: without it, anyone who can publish could
 from atexit import register as at_exit, unregister as cancel_at_exit
 from json import JSONDecodeError, loads
 from logging import Logger, getLogger
+from math import isfinite
 from threading import Lock
 from time import monotonic, sleep
 from typing import Any, Optional
@@ -22,7 +23,7 @@ from microcosm.api import defaults, typed
 
 from microcosm_pubsub.aws import make_client
 from microcosm_pubsub.errors import ConfigurationError, RemoteError, ServiceTimeout
-from microcosm_pubsub.limits import SQS_MAX_WAIT_SECONDS
+from microcosm_pubsub.limits import SQS_MAX_VISIBILITY_TIMEOUT_SECONDS, SQS_MAX_WAIT_SECONDS
 from microcosm_pubsub.log_safety import render
 from microcosm_pubsub.observability.services import traced_call
 from microcosm_pubsub.service_protocol import (
@@ -72,6 +73,7 @@ class ServiceClient:
     @traced_call
     def call(self, service_name: str, method: str, timeout: float = 10, **kwargs: Any) -> Any:
         """Call `service_name`'s `on_<method>(message, **kwargs)`; return what it returned."""
+        check_timeout(timeout)
         service = service_name_for(service_name)
         media_type = request_media_type(service, method)
         self.prepare(service)
@@ -201,3 +203,13 @@ def configure_service_client(graph: Any) -> ServiceClient:
         reply_retention_seconds=config.reply_retention_seconds,
         signing_key=config.signing_key,
     )
+
+
+def check_timeout(timeout: Any) -> None:
+    """Refuse a call timeout that cannot be meant (nan, inf, negative, past SQS's 12 h)."""
+    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not isfinite(timeout) \
+            or not 0 < timeout <= SQS_MAX_VISIBILITY_TIMEOUT_SECONDS:
+        raise ConfigurationError(
+            f"call timeout {timeout!r} is not allowed: pass a number of seconds above 0 and at most "
+            f"{SQS_MAX_VISIBILITY_TIMEOUT_SECONDS}"
+        )

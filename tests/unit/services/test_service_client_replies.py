@@ -219,3 +219,11 @@ def test_hostile_reply_bodies_are_logged_as_data(client_graph, core_broker, capl
     [line] = [formatter.format(record) for record in caplog.records if "not JSON" in record.getMessage()]
     assert "{exc_info[2].tb_frame} {process:>30000000}\\x0aFORGED\\x1b[31m" in line
     assert "\x1b" not in line and "\n" not in line and len(line) < 1000
+
+
+@pytest.mark.parametrize("timeout", [float("nan"), float("inf"), -1, 0, 1_000_000, "10", True])
+def test_a_timeout_that_cannot_be_meant_is_refused(client_graph, core_broker, timeout):
+    """nan, inf, negative, zero, past 12 h or not a number: refused before anything is published."""
+    with pytest.raises(ConfigurationError, match="at most 43200"):
+        client_graph.service_client.call("echo", "ping", timeout=timeout)
+    assert core_broker.receive() == []
