@@ -46,7 +46,7 @@ def run_async(args: Any, broker: Any, body: str, table: Any, drained: Any, progr
 
 
 def run_batch(args: Any, broker: Any, body: str, table: Any, drained: Any, progress: Any, spread: Any) -> None:
-    n, slow_n, concurrency = args.batch_messages, args.slow_messages, 2
+    n, slow_n, concurrency = args.batch_messages, args.slow_messages, 1
     results = timed_runs(args, broker, body, batch_cases(broker.endpoint_url, n, slow_n, concurrency), drained,
                          progress)
     rates = {name: [rate for rate, _ in runs] for name, runs in results.items()}
