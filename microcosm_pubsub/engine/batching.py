@@ -43,27 +43,30 @@ class BatchDispatch:
         """Handle a batch on this thread (an async batch handler is awaited to completion)."""
         handler, ready, results, clock = self.prepare(messages)
         if ready:
-            error = None
             try:
                 outcome = handler(ready)
                 if isawaitable(outcome):
                     run_to_completion(outcome)
-            except Exception as raised:
-                error = raised
-            results.update(self.classify(ready, error))
-        return self.finish(messages, results, handler, clock)
+            except Exception as error:
+                return self.settled(messages, ready, results, handler, clock, error)
+        return self.settled(messages, ready, results, handler, clock)
 
     async def process_async(self, messages: list[SQSMessage]) -> list[MessageHandlingResult]:
         """Handle a batch on the event loop (cancellation propagates to the caller)."""
         handler, ready, results, clock = self.prepare(messages)
         if ready:
-            error = None
             try:
                 outcome = handler(ready)
                 if isawaitable(outcome):
                     await outcome
-            except Exception as raised:
-                error = raised
+            except Exception as error:
+                return self.settled(messages, ready, results, handler, clock, error)
+        return self.settled(messages, ready, results, handler, clock)
+
+    def settled(self, messages: list[SQSMessage], ready: list[SQSMessage], results: dict, handler: Any,
+                clock: tuple[float, float], error: Optional[Exception] = None) -> list[MessageHandlingResult]:
+        """Every message's result: the early ones, then the handler's (from what it raised, if anything)."""
+        if ready:
             results.update(self.classify(ready, error))
         return self.finish(messages, results, handler, clock)
 
