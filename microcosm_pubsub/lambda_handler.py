@@ -28,6 +28,7 @@ from microcosm_pubsub.engine.units import UnitRunner, handle_with_payload
 from microcosm_pubsub.engine.work import LOOP, Route
 from microcosm_pubsub.log_safety import printable_exc_info, render
 from microcosm_pubsub.message import SQSMessage
+from microcosm_pubsub.observability.batches import lambda_batch_span
 from microcosm_pubsub.result import MessageHandlingResult
 
 
@@ -65,7 +66,8 @@ class LambdaDispatch:
                 failed.add(position)
             else:
                 messages.append((position, message))
-        failed |= self.run_in_order(messages) if fifo else self.run_all(messages)
+        with lambda_batch_span([message for _, message in messages], records):  # one CONSUMER span per event
+            failed |= self.run_in_order(messages) if fifo else self.run_all(messages)
         return {"batchItemFailures": [
             {"itemIdentifier": _message_id(record)} for position, record in enumerate(records) if position in failed
         ]}

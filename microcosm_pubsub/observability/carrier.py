@@ -22,6 +22,8 @@ TRACE_ATTRIBUTES = (TRACEPARENT, TRACESTATE)
 SNS_MAX_MESSAGE_ATTRIBUTES = 10
 # the SQSMessage attribute holding the carrier found on receipt ({"traceparent": ..., ...})
 CARRIER_ATTRIBUTE = "trace_carrier"
+# the SQSMessage attribute naming its queue when the consumer has no URL (a Lambda event source)
+DESTINATION_ATTRIBUTE = "trace_destination"
 
 
 def attribute_value(attribute: Any) -> Optional[str]:

@@ -14,7 +14,7 @@ from microcosm.config.types import boolean
 from microcosm.errors import LockedGraphError, NotBoundError
 
 from microcosm_pubsub.observability import otel
-from microcosm_pubsub.observability.carrier import CARRIER_ATTRIBUTE, sent_timestamp
+from microcosm_pubsub.observability.carrier import CARRIER_ATTRIBUTE, DESTINATION_ATTRIBUTE, sent_timestamp
 from microcosm_pubsub.observability.metrics import METRICS, OTHER, MessageMetrics
 
 # opaque keys that carry the trace into log lines (and onward in opaqueData)
@@ -88,9 +88,8 @@ class Observation(Measurement):
         """Open the CONSUMER span (or make the carried context current); ids into the opaque."""
         if not otel.traces_nothing():
             extra = {"microcosm_pubsub.media_type": self.message.media_type}
-            self.span, self.token = otel.start_process_span(
-                self.carrier, otel.queue_name(self.queue_url), self.message.message_id, extra,
-            )
+            destination = getattr(self.message, DESTINATION_ATTRIBUTE, None) or otel.queue_name(self.queue_url)
+            self.span, self.token = otel.start_process_span(self.carrier, destination, self.message.message_id, extra)
             ids = otel.span_ids(self.span)
         else:
             # nothing records spans: the carried context is made current, so publishes pass it on

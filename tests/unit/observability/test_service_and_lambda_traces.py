@@ -93,22 +93,29 @@ class ProbeDaemon(ConsumerDaemon):
         return super().components + ["trace_probe_handler"]
 
 
-def test_a_lambda_record_is_handled_in_the_trace_it_carries(spans):
-    """A record whose messageAttributes carry a traceparent is processed in a child span of it."""
-    with tracer().start_as_current_span("publisher") as publisher:
-        context = publisher.get_span_context()
-        traceparent = f"00-{context.trace_id:032x}-{context.span_id:016x}-01"
-    record = dict(
-        messageId="m-1", receiptHandle="rh-1", body=json.dumps(dict(mediaType=TRACE_PROBE, index=1)),
+def test_a_lambda_event_is_a_batch_span_and_each_record_is_handled_in_its_trace(spans):
+    """Each record's `process` span is a child of the context it carried; one batch span counts and links them."""
+    contexts = []
+    for _ in range(2):
+        with tracer().start_as_current_span("publisher") as publisher:
+            contexts.append(publisher.get_span_context())
+    records = [dict(
+        messageId=f"m-{index}", receiptHandle=f"rh-{index}", body=json.dumps(dict(mediaType=TRACE_PROBE, index=index)),
         attributes={"ApproximateReceiveCount": "1", "SentTimestamp": "1700000000000"},
-        messageAttributes={"traceparent": {"stringValue": traceparent, "dataType": "String"}},
+        messageAttributes={"traceparent": {"stringValue": f"00-{context.trace_id:032x}-{context.span_id:016x}-01",
+                                           "dataType": "String"}},
         eventSourceARN="arn:aws:sqs:us-east-1:123456789012:lambda-queue",
-    )
+    ) for index, context in enumerate(contexts)]
 
-    answer = ProbeDaemon.make_lambda_handler()({"Records": [record]}, None)
+    answer = ProbeDaemon.make_lambda_handler()({"Records": records}, None)
 
     assert answer == {"batchItemFailures": []}
-    [process] = [span for span in spans.get_finished_spans() if span.name.startswith("process")]
-    assert process.kind == SpanKind.CONSUMER and process.parent.span_id == context.span_id
-    assert process.attributes["messaging.message.id"] == "m-1"
-    assert TraceProbeHandler.handled == [f"{context.trace_id:032x}"]
+    processed = [span for span in spans.get_finished_spans() if span.name == "process lambda-queue"]
+    [batch] = [span for span in processed if "messaging.batch.message_count" in span.attributes]
+    each = sorted((span for span in processed if span is not batch),
+                  key=lambda span: span.attributes["messaging.message.id"])
+    assert batch.kind == SpanKind.CONSUMER and batch.attributes["messaging.batch.message_count"] == 2
+    assert sorted(link.context.span_id for link in batch.links) == sorted(context.span_id for context in contexts)
+    assert [span.parent.span_id for span in each] == [context.span_id for context in contexts]
+    assert [span.attributes["messaging.message.id"] for span in each] == ["m-0", "m-1"]
+    assert sorted(TraceProbeHandler.handled) == sorted(f"{context.trace_id:032x}" for context in contexts)
