@@ -78,7 +78,13 @@ class SQSMessageDispatcher:
     def handle_batch(self, bound_handlers: dict[str, Any]) -> list[MessageHandlingResult]:
         """Receive one batch and handle each message in turn, resolving each at once."""
         start = perf_counter()
-        results = [self.handle_message(message, bound_handlers) for message in self.sqs_consumer.consume()]
+        messages = self.sqs_consumer.consume()
+        if self.sqs_message_handler_registry.has_batch_handlers:
+            from microcosm_pubsub.engine.batching import handle_resolving
+
+            results = handle_resolving(self, messages, bound_handlers)
+        else:
+            results = [self.handle_message(message, bound_handlers) for message in messages]
         batch_elapsed_time = (perf_counter() - start) * 1000
         counted = sum(1 for result in results if result.result != MessageHandlingResultType.IGNORED)
         if counted:
@@ -92,6 +98,10 @@ class SQSMessageDispatcher:
 
     def handle_message(self, message: SQSMessage, bound_handlers: dict[str, Any]) -> MessageHandlingResult:
         """Handle one message and resolve it at once (delete, or change its visibility)."""
+        if self.sqs_message_handler_registry.has_batch_handlers:
+            from microcosm_pubsub.engine.batching import handle_resolving
+
+            return handle_resolving(self, [message], bound_handlers)[0]
         result = self.process_message(message, bound_handlers)
         return result.resolve(message)
 

@@ -103,8 +103,11 @@ class LambdaDispatch:
             if runnable:
                 unit_failed = self.loop().run(self.run_unit_async(runnable)) if route.lane == LOOP \
                     else self.run_unit(runnable)
-                failed.update(unit_failed)
-                failed_groups.update(m.message_group_id for p, m in runnable if p in unit_failed)
+                for position, message in runnable:
+                    # a batch may have handled a group's later records after an earlier one failed
+                    if position in unit_failed or message.message_group_id in failed_groups:
+                        failed.add(position)
+                        failed_groups.add(message.message_group_id)
         return failed
 
     def units_of(self, messages: list[tuple[int, SQSMessage]], consecutive: bool) -> list[tuple[Route, list]]:

@@ -154,6 +154,10 @@ class SQSMessageHandlerRegistry:
         if batch is not None:
             self._batch_specs[handler] = batch
 
+    @property
+    def has_batch_handlers(self) -> bool:
+        return bool(self._batch_specs)
+
     def batch_spec(self, handler: Any) -> Optional[BatchSpec]:
         """The batch spec of a registered batch handler (or of its class), None for a per-message one."""
         spec = self._batch_specs.get(handler) if _hashable(handler) else None

@@ -146,3 +146,30 @@ def _as_exception(outcome: Any) -> Exception:
     if isinstance(outcome, type) and issubclass(outcome, Exception):
         return outcome()
     return Nack(None, reason=f"batch handler reported {outcome!r:.100}")
+
+
+def handle_resolving(dispatcher: Any, messages: list[SQSMessage], bound_handlers: dict[str, Any]) -> list[MessageHandlingResult]:
+    """
+    The drop-in path (`handle_message`, `handle_batch`) when batch handlers are registered: a batch
+    handler's messages in batches of its `max_size`, the others one by one, each resolved at once.
+
+    """
+    registry = dispatcher.sqs_message_handler_registry
+    results: dict[int, MessageHandlingResult] = {}
+    batches: dict[Any, list[SQSMessage]] = {}
+    for message in messages:
+        try:
+            spec = registry.batch_spec(registry.find(message.media_type, bound_handlers))
+        except KeyError:
+            spec = None
+        if spec is None:
+            results[id(message)] = dispatcher.process_message(message, bound_handlers).resolve(message)
+        else:
+            batches.setdefault((message.media_type, spec), []).append(message)
+    dispatch = BatchDispatch(dispatcher, bound_handlers, fifo=dispatcher.sqs_consumer.is_fifo)
+    for (_, spec), batch in batches.items():
+        for start in range(0, len(batch), spec.max_size):
+            chunk = batch[start:start + spec.max_size]
+            for message, result in zip(chunk, dispatch.process(chunk)):
+                results[id(message)] = result.resolve(message)
+    return [results[id(message)] for message in messages]

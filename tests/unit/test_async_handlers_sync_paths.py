@@ -141,3 +141,42 @@ def test_an_async_callback_runs_before_its_message_is_deleted(graph, received):
     assert handler.is_async is True
     assert result.result is Result.SUCCEEDED
     assert seen == [message.message_id]
+
+
+def test_handle_batch_gives_a_batch_handler_its_messages_in_one_call(graph, send):
+    """The drop-in `handle_batch` with a registered batch handler: one call, each message resolved at once."""
+    from microcosm_pubsub.errors import BatchFailures
+    from microcosm_pubsub.registry import BatchSpec
+
+    calls = []
+
+    def insert(messages):
+        calls.append(sorted(message.content["uri"] for message in messages))
+        raise BatchFailures({messages[0].message_id: Nack(9)})
+
+    graph.sqs_message_handler_registry.register(JOB, insert, batch=BatchSpec(max_size=10))
+    send(3)
+    results = graph.sqs_message_dispatcher.handle_batch({JOB: insert})
+
+    sqs = graph.sqs_consumer.sqs_client
+    assert calls == [[f"{URI}/{index}" for index in range(3)]]
+    assert sorted(result.result.name for result in results) == ["RETRIED", "SUCCEEDED", "SUCCEEDED"]
+    assert sqs.delete_message.call_count == 2
+    assert sqs.change_message_visibility.call_args.kwargs["VisibilityTimeout"] == 9
+
+
+def test_handle_message_gives_a_batch_handler_a_batch_of_one(graph, received):
+    """`handle_message` with a batch handler calls it with a list holding that one message."""
+    from microcosm_pubsub.registry import BatchSpec
+
+    calls = []
+
+    async def insert(messages):
+        calls.append([message.message_id for message in messages])
+
+    graph.sqs_message_handler_registry.register(JOB, insert, batch=BatchSpec(max_size=10))
+    [message] = received()
+    result = graph.sqs_message_dispatcher.handle_message(message, {JOB: insert})
+
+    assert calls == [[message.message_id]]
+    assert result.result is Result.SUCCEEDED

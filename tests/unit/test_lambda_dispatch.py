@@ -170,3 +170,15 @@ def test_sync_records_run_concurrently_with_concurrency(monkeypatch):
 
     assert answer == {"batchItemFailures": []}
     assert sorted(handled) == [f"item-{n}" for n in range(4)]
+
+
+def test_fifo_a_batch_reports_a_groups_records_after_its_failure():
+    """FIFO bulk records A0, A1 (bad), A2 in one batch: A1 and A2 return to the queue, A0 does not."""
+    handler = AsyncLambdaDaemon.make_lambda_handler()
+    records = [record(f"a{n}", "bad" if n == 1 else f"A{n}", media_type=BulkWork.MEDIA_TYPE, group="A", fifo=True)
+               for n in range(3)]
+
+    answer = handler({"Records": records}, None)
+
+    assert BATCH_CALLS == [["A0", "bad", "A2"]]
+    assert answer == {"batchItemFailures": [{"itemIdentifier": "a1"}, {"itemIdentifier": "a2"}]}
