@@ -16,6 +16,7 @@ from microcosm.errors import LockedGraphError, NotBoundError
 from microcosm_pubsub.observability import otel
 from microcosm_pubsub.observability.carrier import CARRIER_ATTRIBUTE, DESTINATION_ATTRIBUTE, sent_timestamp
 from microcosm_pubsub.observability.metrics import METRICS, OTHER, MessageMetrics
+from microcosm_pubsub.registry import CATCH_ALL
 
 # opaque keys that carry the trace into log lines (and onward in opaqueData)
 TRACE_ID_KEY = "trace_id"
@@ -166,7 +167,8 @@ def label_for(media_type: Any, bound_handlers: dict) -> str:
         if isinstance(pattern, str) and pattern.endswith(".*") and media_type.startswith(pattern[:-1]) \
                 and "." not in media_type[len(pattern) - 1:]:
             return pattern
-    return OTHER
+    # a catch-all binding (callback consumers) labels by its pattern too: still one label
+    return CATCH_ALL if CATCH_ALL in bound_handlers else OTHER
 
 
 @defaults(

@@ -41,6 +41,7 @@ def test_media_type_labels_are_bound_types_their_wildcards_or_other():
     assert label_for("application/vnd.b.created.deeper", bound) == "other"
     assert label_for("application/vnd.attacker.%d" % 1, bound) == "other"
     assert label_for(None, bound) == "other"
+    assert label_for("application/vnd.anything", {"*": object()}) == "*"
 
 
 def test_a_flood_of_unknown_media_types_keeps_the_label_cache_bounded():
