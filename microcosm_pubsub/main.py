@@ -28,6 +28,8 @@ def make_parser() -> ArgumentParser:
     parser.add_argument("--profile", help="AWS profile (credentials come from boto3's usual chain)")
     parser.add_argument("--region", help="AWS region")
     parser.add_argument("--endpoint-url", help="SNS/SQS endpoint, e.g. a local moto server")
+    parser.add_argument("--large-payload-bucket",
+                        help="S3 bucket of large messages: publish them through it, read their payloads from it")
     subparsers = parser.add_subparsers()
 
     for name in ("publish", "write"):
@@ -63,7 +65,8 @@ def make_parser() -> ArgumentParser:
 
 
 def aws_config(args: Namespace, component: str, **extra: Any) -> dict:
-    settings = dict(profile_name=args.profile, region_name=args.region, endpoint_url=args.endpoint_url)
+    settings = dict(profile_name=args.profile, region_name=args.region, endpoint_url=args.endpoint_url,
+                    large_payload_bucket=getattr(args, "large_payload_bucket", None))
     return {component: {**{key: value for key, value in settings.items() if value}, **extra}}
 
 

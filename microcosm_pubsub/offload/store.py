@@ -16,6 +16,7 @@ from microcosm_pubsub.offload.pointer import PayloadPointer
 
 
 MISSING_CODES = ("NoSuchKey", "404", "NotFound")
+READ_CHUNK_BYTES = 1024 * 1024
 
 
 class PayloadError(BadMessageError):
@@ -45,6 +46,19 @@ class PayloadStoreError(PublishError):
 def safe_text(error: BaseException) -> str:
     """An error's text for a log line, without credentials a URL might carry (`scheme://user:secret@`)."""
     return sub(r"://[^/\s@]+@", "://***@", f"{type(error).__name__}: {error}")
+
+
+def read_at_most(stream: Any, limit: int) -> bytes:
+    """Up to `limit` bytes of a stream, read in chunks, so no buffer is larger than what can arrive."""
+    chunks: list[bytes] = []
+    total = 0
+    while total < limit:
+        chunk = stream.read(min(READ_CHUNK_BYTES, limit - total))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        total += len(chunk)
+    return b"".join(chunks)
 
 
 class S3PayloadStore:
@@ -80,12 +94,19 @@ class S3PayloadStore:
         return self._read(pointer, response, max_bytes).decode("utf-8")
 
     def _read(self, pointer: PayloadPointer, response: dict, max_bytes: int) -> bytes:
+        """
+        The body, never more than `max_bytes + 1` of it.
+
+        The read asks for what `ContentLength` announces (plus one byte to notice a lie), not for
+        the limit: a read of n bytes allocates n bytes first, and the limit is 64 MiB.
+
+        """
         stream = response["Body"]
         try:
             length = response.get("ContentLength")
             if isinstance(length, int) and length > max_bytes:
                 raise self._too_large(pointer, length, max_bytes)
-            data = stream.read(max_bytes + 1)
+            data = read_at_most(stream, length + 1 if isinstance(length, int) else max_bytes + 1)
         except (BotoCoreError, OSError) as error:
             raise PayloadUnavailableError(f"reading the payload at {pointer} failed: {safe_text(error)}") from error
         finally:
