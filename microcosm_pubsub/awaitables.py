@@ -51,6 +51,15 @@ def is_async_handler(handler: Any, media_type: Optional[str] = None) -> bool:
     return iscoroutinefunction(call)
 
 
+def in_running_loop() -> bool:
+    """Whether this thread is running an event loop (a sync call here must not block on an awaitable)."""
+    try:
+        get_running_loop()
+    except RuntimeError:
+        return False
+    return True
+
+
 def run_to_completion(awaitable: Any) -> Any:
     """
     Await `awaitable` on this thread's private event loop and return its result (or raise).
@@ -59,11 +68,7 @@ def run_to_completion(awaitable: Any) -> Any:
     closed unrun and `AwaitedInRunningLoopError` says what to do instead.
 
     """
-    try:
-        get_running_loop()
-    except RuntimeError:
-        pass
-    else:
+    if in_running_loop():
         close(awaitable)
         raise AwaitedInRunningLoopError(
             "a handler returned an awaitable to a sync dispatch path running inside an event loop: "

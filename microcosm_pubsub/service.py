@@ -37,9 +37,11 @@ an error reply, as is a method that is not an identifier), and the reply goes on
 is logged once. Lines that carry request content are built with `log_safety.render`.
 
 """
+from asyncio import to_thread
+from inspect import iscoroutinefunction
 from typing import Any
 
-from microcosm_pubsub.awaitables import isawaitable, run_to_completion
+from microcosm_pubsub.awaitables import in_running_loop, isawaitable, run_to_completion
 from microcosm_pubsub.daemon import ConsumerDaemon
 from microcosm_pubsub.errors import Drop, IgnoreMessage, PubSubError, RemoteError, ServiceTimeout, _Outcome
 from microcosm_pubsub.log_safety import printable_exc_info, render
@@ -97,7 +99,21 @@ class ServiceRequestHandler:
             ))
             raise Drop("reply queue refused: no reply sent")
         request = dict(content, method=method_for(message.media_type))
-        self.send_reply(content["reply_to"], self.invoke(message, request, named=content.get("method")))
+        body = self.invoke(message, request, named=content.get("method"))
+        if isawaitable(body):
+            return self.reply_when_done(content["reply_to"], body)
+        self.send_reply(content["reply_to"], body)
+        return True
+
+    def is_async_for(self, media_type: Any) -> bool:
+        """Whether requests of this media type run on the engine's event loop (for the wildcard: any method's)."""
+        method = method_for(media_type) if isinstance(media_type, str) else ""
+        names = self.service.methods if method == "*" else [method]
+        return any(iscoroutinefunction(getattr(self.service, f"{METHOD_PREFIX}{name}", None)) for name in names)
+
+    async def reply_when_done(self, reply_to: str, body: Any) -> bool:
+        """On the event loop: await an async method's reply, then send it from a thread (SendMessage blocks)."""
+        await to_thread(self.send_reply, reply_to, await body)
         return True
 
     def __call__(self, content: Any) -> Any:
@@ -115,15 +131,30 @@ class ServiceRequestHandler:
             function = self.service.find_method(method, list_exposed=self.policy.error_details)
             result = function(message, **(request.get("kwargs") or {}))
             if isawaitable(result):
+                if in_running_loop():
+                    return self.awaited_reply(request, result)
                 result = run_to_completion(result)
         except _Outcome:
             raise
         except Exception as error:
             return self.failed(request, error)
+        return self.reply_for(request, result)
+
+    async def awaited_reply(self, request: dict, awaitable: Any) -> str:
+        """`invoke`'s reply for an async method on the event loop."""
+        try:
+            result = await awaitable
+        except _Outcome:
+            raise
+        except Exception as error:
+            return self.failed(request, error)
+        return self.reply_for(request, result)
+
+    def reply_for(self, request: dict, result: Any) -> str:
         try:
             return make_reply(request, result=result)
         except (TypeError, ValueError) as error:
-            return self.failed(request, TypeError(f"on_{method} returned a value that is not JSON: {error}"))
+            return self.failed(request, TypeError(f"on_{request['method']} returned a value that is not JSON: {error}"))
 
     def failed(self, request: dict, error: Exception) -> str:
         """Log the failure (traceback unless the caller was at fault) and make the error reply."""
