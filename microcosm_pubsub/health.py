@@ -22,7 +22,7 @@ from typing import Any, Optional
 
 from microcosm_pubsub.arguments import DEFAULT_HEALTH_HOST
 from microcosm_pubsub.observability.metrics import metrics_answer
-from microcosm_pubsub.observability.workers_health import announce_worker_port, worker_port
+from microcosm_pubsub.observability.workers_health import announce_worker_port, worker_host, worker_port
 
 
 MAX_CONNECTIONS = 8
@@ -110,7 +110,7 @@ class HealthServer:
                 return
 
         # a worker of --processes N listens privately; its manager serves `port` for all workers
-        self.httpd = BoundedHTTPServer((host, worker_port(port)), Handler, max_connections)
+        self.httpd = BoundedHTTPServer((worker_host(host), worker_port(port)), Handler, max_connections)
         self.port = self.httpd.server_address[1]
         announce_worker_port(self.port)
         self._thread = Thread(target=self.httpd.serve_forever, name="pubsub-health", daemon=True)

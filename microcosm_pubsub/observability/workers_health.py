@@ -28,6 +28,11 @@ def worker_port(port: int) -> int:
     return 0 if environ.get(WORKER_HEALTH_DIR) else port
 
 
+def worker_host(host: str) -> str:
+    """The address it binds: under a manager only 127.0.0.1, whatever `--health-host` says (the manager faces out)."""
+    return PRIVATE_HOST if environ.get(WORKER_HEALTH_DIR) else host
+
+
 def announce_worker_port(port: int) -> None:
     """Tell the manager where this worker's health server listens (nothing without a manager)."""
     directory = environ.get(WORKER_HEALTH_DIR)
