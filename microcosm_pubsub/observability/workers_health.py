@@ -9,7 +9,7 @@ answers `/metrics` with every worker's series labelled `worker="<index>"`, and `
 
 """
 from json import dumps, loads
-from os import environ, getpid
+from os import environ, getpid, register_at_fork
 from pathlib import Path
 from shutil import rmtree
 from tempfile import mkdtemp
@@ -136,11 +136,19 @@ class WorkersHealth:
 
         environ[WORKER_HEALTH_DIR] = self.directory
         self.httpd = BoundedHTTPServer((self.host, self.port), Handler, MAX_CONNECTIONS)
+        # a forked worker must not keep the manager's port open (it would outlive a dead manager)
+        register_at_fork(after_in_child=self._close_in_child)
         Thread(target=self.httpd.serve_forever, name="pubsub-workers-health", daemon=True).start()
+
+    def _close_in_child(self) -> None:
+        if self.httpd is not None:
+            self.httpd.socket.close()
+            self.httpd = None
 
     def stop(self) -> None:
         environ.pop(WORKER_HEALTH_DIR, None)
-        if self.httpd is not None:
-            self.httpd.shutdown()
-            self.httpd.server_close()
+        httpd, self.httpd = self.httpd, None
+        if httpd is not None:
+            httpd.shutdown()
+            httpd.server_close()
         rmtree(self.directory, ignore_errors=True)

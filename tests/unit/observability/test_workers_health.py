@@ -36,3 +36,29 @@ def test_the_managers_metrics_group_each_family_with_worker_labels():
     assert families["a_total"] == [["# HELP a_total A", "# TYPE a_total counter"],
                                    ['a_total{worker="0",result="ok"} 1.0', 'a_total{worker="1",result="ok"} 3.0']]
     assert families["b"][1] == ['b{worker="0"} 2.0', 'b{worker="1"} 2.0']
+
+
+def test_workers_do_not_keep_the_managers_port_open(tmp_path):
+    """Once the manager stops serving, its port can be bound again although a forked worker still runs."""
+    import socket
+    from multiprocessing import get_context
+
+    from microcosm_pubsub.observability.workers_health import WorkersHealth
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    health = WorkersHealth(port, "127.0.0.1", lambda: [])
+    health.start()
+    context = get_context("fork")
+    release = context.Event()
+    worker = context.Process(target=release.wait, args=(30,))
+    worker.start()
+    try:
+        health.stop()
+        with socket.socket() as again:
+            again.bind(("127.0.0.1", port))
+            again.listen()
+    finally:
+        release.set()
+        worker.join(10)
