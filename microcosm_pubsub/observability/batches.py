@@ -9,7 +9,7 @@ context, since a batch has many parents and a span only one. Each record still g
 """
 from typing import Any, Sequence
 
-from microcosm_pubsub.observability import otel
+from microcosm_pubsub.observability import otel, processing
 from microcosm_pubsub.observability.carrier import DESTINATION_ATTRIBUTE, carrier_of
 
 
@@ -22,7 +22,8 @@ def lambda_batch_span(messages: Sequence[Any], records: Sequence[Any]) -> Any:
     for message in messages:
         # a Lambda consumer has no queue URL: each record's own span is named after the event source too
         setattr(message, DESTINATION_ATTRIBUTE, name)
-    links = [link for message in messages for link in otel.carried_link(otel.extracted_context(carrier_of(message)))]
+    contexts = [processing.extracted_context(carrier_of(message)) for message in messages]
+    links = [link for context in contexts for link in processing.carried_link(context)]
     attributes = otel.messaging_attributes(otel.SQS, name, "process", "process",
                                            **{"messaging.batch.message_count": len(messages)})
     return otel.tracer().start_as_current_span(f"process {name}", kind=otel.SpanKind.CONSUMER,

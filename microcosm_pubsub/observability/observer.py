@@ -13,7 +13,7 @@ from microcosm.api import defaults, typed
 from microcosm.config.types import boolean
 from microcosm.errors import LockedGraphError, NotBoundError
 
-from microcosm_pubsub.observability import otel
+from microcosm_pubsub.observability import otel, processing
 from microcosm_pubsub.observability.carrier import CARRIER_ATTRIBUTE, DESTINATION_ATTRIBUTE, sent_timestamp
 from microcosm_pubsub.observability.metrics import METRICS, OTHER, MessageMetrics
 from microcosm_pubsub.registry import CATCH_ALL
@@ -90,12 +90,13 @@ class Observation(Measurement):
         if not otel.traces_nothing():
             extra = {"microcosm_pubsub.media_type": self.message.media_type}
             destination = getattr(self.message, DESTINATION_ATTRIBUTE, None) or otel.queue_name(self.queue_url)
-            self.span, self.token = otel.start_process_span(self.carrier, destination, self.message.message_id, extra)
-            ids = otel.span_ids(self.span)
+            self.span, self.token = processing.start_process_span(
+                self.carrier, destination, self.message.message_id, extra)
+            ids = processing.span_ids(self.span)
         else:
             # nothing records spans: the carried context is made current, so publishes pass it on
-            carried, self.token = otel.attach_carried(self.carrier)
-            ids = otel.span_ids(carried)
+            carried, self.token = processing.attach_carried(self.carrier)
+            ids = processing.span_ids(carried)
         if ids is not None:
             self.opaque[TRACE_ID_KEY], self.opaque[SPAN_ID_KEY] = ids
 
@@ -106,17 +107,17 @@ class Observation(Measurement):
         token, self.token = self.token, None
         try:
             if span is not None:
-                otel.end_process_span(span, token, result)
+                processing.end_process_span(span, token, result)
             elif token is not None:
-                otel.detach(token)
+                processing.detach(token)
         except Exception:
             pass
 
     def __exit__(self, exc_type: Any, error: Optional[BaseException], traceback: Any) -> None:
         if self.span is not None:
-            otel.end_process_span(self.span, self.token, error=error)
+            processing.end_process_span(self.span, self.token, error=error)
         elif self.token is not None:
-            otel.detach(self.token)
+            processing.detach(self.token)
 
 
 class MessageObserver:

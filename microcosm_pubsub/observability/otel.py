@@ -17,11 +17,12 @@ from contextlib import contextmanager
 from time import monotonic
 from typing import Any, Iterator, Optional, Sequence
 
-from microcosm_pubsub.observability.carrier import put_trace_attributes
+from microcosm_pubsub.limits import SNS_MAX_MESSAGE_BYTES
+from microcosm_pubsub.observability.carrier import TRACE_ATTRIBUTES, TRACEPARENT, put_trace_attributes
 
 try:
-    from opentelemetry import context as otel_context, trace
-    from opentelemetry.trace import Link, SpanKind, Status, StatusCode
+    from opentelemetry import trace
+    from opentelemetry.trace import Link, SpanKind
     from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 except ImportError:  # the [otel] extra is optional
     trace = None
@@ -31,8 +32,10 @@ SNS = "aws_sns"
 SQS = "aws_sqs"
 INSTRUMENTATION = "microcosm_pubsub"
 RECHECK_SECONDS = 1.0
+# a body this short (4 bytes a character at most) fits in SNS with any attributes: no size check
+SURELY_FITS_CHARACTERS = (SNS_MAX_MESSAGE_BYTES - 8192) // 4
 _state: dict[str, Any] = {"provider": None, "tracer": None, "recording": False, "recheck_at": 0.0}
-_propagator = TraceContextTextMapPropagator() if TRACING else None
+propagator = TraceContextTextMapPropagator() if TRACING else None
 
 
 def use_tracer_provider(provider: Any) -> None:
@@ -79,9 +82,25 @@ def messaging_attributes(system: str, destination: str, operation_type: str, ope
 def inject_current(message_attributes: dict) -> None:
     """Put the current context into outgoing message attributes (when there is one)."""
     carrier: dict[str, str] = {}
-    _propagator.inject(carrier)
+    propagator.inject(carrier)
     if carrier:
         put_trace_attributes(message_attributes, carrier)
+
+
+def inject_message(pubsub_message: Any, ambient: bool = False) -> None:
+    """
+    Put the context into an outgoing message's attributes, unless that would make SNS refuse it.
+
+    A message that fits without the trace attributes but not with them goes out untraced: the
+    size was checked when it was created, and a trace is not worth a refused publish.
+
+    """
+    attributes = pubsub_message.message_attributes
+    (inject_ambient if ambient else inject_current)(attributes)
+    if TRACEPARENT in attributes and len(pubsub_message.message) > SURELY_FITS_CHARACTERS \
+            and pubsub_message.size > SNS_MAX_MESSAGE_BYTES:
+        for name in TRACE_ATTRIBUTES:
+            attributes.pop(name, None)
 
 
 class PublishSpan:
@@ -118,7 +137,7 @@ def publish_span(pubsub_message: Any, system: str = SNS, destination: Optional[s
     if not TRACING:
         return NO_SPAN
     if traces_nothing():  # no span: only the ambient context passes through
-        inject_ambient(pubsub_message.message_attributes)
+        inject_message(pubsub_message, ambient=True)
         return NO_SPAN
     return recorded_publish_span(pubsub_message, system, destination, operation_name)
 
@@ -131,7 +150,7 @@ def recorded_publish_span(pubsub_message: Any, system: str, destination: Optiona
     attributes = messaging_attributes(system, name, "send", operation_name,
                                       **{"microcosm_pubsub.media_type": pubsub_message.media_type})
     with tracer().start_as_current_span(f"send {name}", kind=SpanKind.PRODUCER, attributes=attributes) as span:
-        inject_current(pubsub_message.message_attributes)
+        inject_message(pubsub_message)
         yield PublishSpan(span)
 
 
@@ -141,7 +160,7 @@ def publish_batch_span(topic_arn: str, pubsub_messages: Sequence[Any], indexes: 
         return NO_SPAN
     if traces_nothing():  # no span: only the ambient context passes through
         for index in indexes:
-            inject_ambient(pubsub_messages[index].message_attributes)
+            inject_message(pubsub_messages[index], ambient=True)
         return NO_SPAN
     return recorded_batch_span(topic_arn, pubsub_messages, indexes)
 
@@ -157,24 +176,13 @@ def recorded_batch_span(topic_arn: str, pubsub_messages: Sequence[Any], indexes:
                                           **{"microcosm_pubsub.media_type": pubsub_message.media_type})
         with tracer().start_as_current_span(f"create {name}", kind=SpanKind.PRODUCER,
                                             attributes=attributes) as create:
-            inject_current(pubsub_message.message_attributes)
+            inject_message(pubsub_message)
             links.append(Link(create.get_span_context()))
     attributes = messaging_attributes(SNS, name, "send", "publish_batch",
                                       **{"messaging.batch.message_count": len(indexes)})
     with tracer().start_as_current_span(f"send {name}", kind=SpanKind.PRODUCER, attributes=attributes,
                                         links=links):
         yield
-
-
-def extracted_context(carrier: Optional[dict]) -> Any:
-    """The context a received message carried (None when it carried none)."""
-    return _propagator.extract(carrier) if carrier else None
-
-
-def carried_link(parent: Any) -> list:
-    """A link to the carried context (the conventions' creation-context link), when valid."""
-    span_context = trace.get_current_span(parent).get_span_context() if parent is not None else None
-    return [Link(span_context)] if span_context is not None and span_context.is_valid else []
 
 
 def traces_nothing() -> bool:
@@ -196,50 +204,3 @@ def traces_nothing() -> bool:
     recording = not isinstance(provider, (trace.ProxyTracerProvider, trace.NoOpTracerProvider))
     _state["recording"], _state["recheck_at"] = recording, now + RECHECK_SECONDS
     return not recording
-
-
-def start_process_span(carrier: Optional[dict], destination: str, message_id: Any,
-                       extra: dict) -> tuple[Any, Any]:
-    """Start and make current the CONSUMER span of one message; returns (span, context token)."""
-    parent = extracted_context(carrier)
-    attributes = messaging_attributes(SQS, destination, "process", "process",
-                                      **{"messaging.message.id": message_id, **extra})
-    span = tracer().start_span(f"process {destination}", context=parent, kind=SpanKind.CONSUMER,
-                               attributes=attributes, links=carried_link(parent))
-    token = otel_context.attach(trace.set_span_in_context(span, parent))
-    return span, token
-
-
-def attach_carried(carrier: dict) -> tuple[Any, Any]:
-    """Make a received context current without a span (nothing records); returns (its span, token)."""
-    parent = extracted_context(carrier)
-    return trace.get_current_span(parent), otel_context.attach(parent)
-
-
-def detach(token: Any) -> None:
-    """Undo `attach_carried`."""
-    otel_context.detach(token)
-
-
-def end_process_span(span: Any, token: Any, result: Any = None, error: Optional[BaseException] = None) -> None:
-    """Set the status from the outcome (FAILED is an error, with its exception), then end."""
-    try:
-        if result is not None:
-            span.set_attribute("microcosm_pubsub.result", result.result.name)
-            if result.result.name == "FAILED":
-                exc_info = result.exc_info
-                error = exc_info[1] if exc_info else error
-        if error is not None:
-            span.record_exception(error)
-            span.set_status(Status(StatusCode.ERROR, f"{type(error).__name__}: {error}"[:200]))
-    finally:
-        otel_context.detach(token)
-        span.end()
-
-
-def span_ids(span: Any) -> Optional[tuple[str, str]]:
-    """The span's trace and span ids as W3C hex, for log lines (None for an invalid context)."""
-    span_context = span.get_span_context()
-    if not span_context.is_valid:
-        return None
-    return format(span_context.trace_id, "032x"), format(span_context.span_id, "016x")

@@ -53,3 +53,24 @@ def test_a_flood_of_unknown_media_types_keeps_the_label_cache_bounded():
 
     assert labels == {"other"}
     assert len(observer._labels) == MAX_CACHED_MEDIA_TYPES
+
+
+def test_a_message_the_trace_would_push_over_the_sns_limit_goes_out_untraced(spans):
+    """At 20 bytes under 256 KiB there is no room for a traceparent: the message keeps its size, not the trace."""
+    from microcosm_pubsub.limits import SNS_MAX_MESSAGE_BYTES
+    from microcosm_pubsub.observability.otel import publish_span
+    from microcosm_pubsub.outgoing import PubsubMessage
+
+    def message(size):
+        attributes = {"media_type": {"DataType": "String", "StringValue": "m"}}
+        body = "x" * (size - len("media_type") - len("String") - 1)
+        return PubsubMessage(media_type="m", message=body, message_attributes=attributes, opaque_data={},
+                             topic_arn="arn:aws:sns:us-east-1:123456789012:t")
+
+    large, small = message(SNS_MAX_MESSAGE_BYTES - 20), message(1000)
+    for pubsub_message in (large, small):
+        with publish_span(pubsub_message):
+            pass
+
+    assert large.size == SNS_MAX_MESSAGE_BYTES - 20 and "traceparent" not in large.message_attributes
+    assert "traceparent" in small.message_attributes
