@@ -215,3 +215,27 @@ def test_an_async_callback_runs_on_the_event_loop(make_engine):
     rig.stop()
 
     assert sorted(seen) == [(index, "pubsub-event-loop") for index in range(3)]
+
+
+def test_fifo_groups_keep_their_order_with_an_async_handler(make_engine):
+    """3 groups x 5 messages, concurrency 8: one coroutine per group at a time, each group in send order."""
+    order, running, most = {}, {}, {}
+
+    async def handle(content):
+        group = content["group"]
+        running[group] = running.get(group, 0) + 1
+        most[group] = max(most.get(group, 0), running[group])
+        await asyncio.sleep(0.01)
+        order.setdefault(group, []).append(content["index"])
+        running[group] -= 1
+        return True
+
+    rig = make_engine(handle, concurrency=8, fifo=True)
+    rig.send_interleaved("ABC", per_group=5)
+
+    rig.start()
+    assert wait_until(lambda: rig.engine.stats["deleted"] >= 15, timeout=20)
+    rig.stop()
+
+    assert order == {group: list(range(5)) for group in "ABC"}
+    assert most == {group: 1 for group in "ABC"}
