@@ -98,7 +98,10 @@ class AsyncWorkers:
                 continue
             if not self._slots.acquire(timeout=0.2):
                 continue
-            unit = work.get(timeout=0.2, lane=LOOP)
+            unit = work.get(timeout=0.2, lane=LOOP) if self.may_start() else None
+            if unit is not None and not self.may_start():
+                self.lifecycle.put_back(unit)  # a halt came while this unit was taken
+                unit = None
             if unit is None:
                 self._slots.release()
                 if self._stopping.is_set():

@@ -59,6 +59,11 @@ class UnitLifecycle:
         if held_back:
             self.release(held_back)
 
+    def put_back(self, unit: list[SQSMessage]) -> None:
+        """A unit taken but never started (a halt came meanwhile): free its groups, release its messages."""
+        self.work.done(unit)
+        self.release(unit)
+
     def abandon(self, unit: list[SQSMessage]) -> None:
         """A cancelled unit: no result; its messages stay held, for the engine to release."""
         self.stats.add_in_flight(-len(unit))
@@ -96,7 +101,9 @@ class ThreadWorkers:
                     return
                 continue
             unit = work.get(timeout=0.2, lane=THREADS)
-            if unit is not None:
+            if unit is not None and not self.may_start():
+                self.lifecycle.put_back(unit)  # a halt came while this worker waited for it
+            elif unit is not None:
                 self._work_on(unit)
             elif self._stopping.is_set():
                 return

@@ -6,9 +6,10 @@ import asyncio
 import threading
 from json import loads
 
+import pytest
 from engine_support import PROBE_B, wait_until
 
-from microcosm_pubsub.errors import Drop, HaltConsumer, Nack
+from microcosm_pubsub.errors import Drop, HaltConsumer, IgnoreMessage, Nack, SkipMessage
 
 
 def test_an_async_handler_runs_for_every_message_before_its_delete(make_engine, handled):
@@ -239,3 +240,25 @@ def test_fifo_groups_keep_their_order_with_an_async_handler(make_engine):
 
     assert order == {group: list(range(5)) for group in "ABC"}
     assert most == {group: 1 for group in "ABC"}
+
+
+@pytest.mark.parametrize("raised, counter, deleted", [
+    (SkipMessage("not needed"), "skipped", True),
+    (IgnoreMessage("not ours"), "ignored", True),
+    (ValueError("boom"), "failed", False),
+])
+def test_every_outcome_of_an_async_handler_is_counted_and_acted_on(make_engine, raised, counter, deleted):
+    """Each outcome raised after an await gets its result and SQS action (delete, or a visibility change)."""
+    async def handle(content):
+        await asyncio.sleep(0)
+        raise raised
+
+    rig = make_engine(handle, concurrency=2, message_retry_visibility_timeout_seconds=60)
+    rig.send([0])
+
+    rig.start()
+    assert wait_until(lambda: rig.engine.stats["deleted"] + rig.engine.stats["visibility_changed"] >= 1)
+    rig.stop()
+
+    assert rig.engine.stats[counter] == 1
+    assert rig.engine.stats["deleted"] == (1 if deleted else 0)

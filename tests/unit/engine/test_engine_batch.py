@@ -8,7 +8,7 @@ import threading
 import pytest
 from engine_support import wait_until
 
-from microcosm_pubsub.errors import BatchFailures, Nack, SkipMessage
+from microcosm_pubsub.errors import BatchFailures, Drop, HaltConsumer, Nack, SkipMessage
 from microcosm_pubsub.registry import BatchSpec
 
 
@@ -154,3 +154,22 @@ def test_fifo_a_retried_message_holds_back_its_groups_followers_in_the_batch(mak
     assert attempts[0] == [("A", 0), ("A", 1), ("A", 2), ("A", 3)]
     assert handled_last == [1, 2, 3]
     assert rig.engine.stats["succeeded"] == 4
+
+
+def test_drop_and_halt_from_a_batch_handler(make_engine, batch_handler):
+    """A Drop in BatchFailures deletes that message as dropped; HaltConsumer for the batch stops the engine."""
+    def decide(messages):
+        dropped = [m.message_id for m in messages if m.content["index"] == 0]
+        if dropped:
+            raise BatchFailures({dropped[0]: Drop("unwanted")})
+        raise HaltConsumer(exit_code=5, reason="enough")
+
+    calls = []
+    rig = make_engine(batch_handler(decide, calls), concurrency=1, batch=BatchSpec(max_size=1, max_wait_seconds=0))
+    rig.send([0])
+    rig.start()
+    assert wait_until(lambda: rig.engine.stats["dropped"] == 1)
+    rig.send([1])
+
+    assert rig.join() == 5
+    assert rig.engine.stats["deleted"] == 2
