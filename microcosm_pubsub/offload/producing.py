@@ -41,6 +41,12 @@ class PayloadOffloader:
             pubsub_message,
             message=pointer.encode(),
             message_attributes={**pubsub_message.message_attributes, **size_attribute(len(body))},
-            deduplication_id=pubsub_message.deduplication_id or sha256(body).hexdigest(),
+            deduplication_id=self.deduplication_id(pubsub_message, body),
             payload_pointer=pointer,
         )
+
+    def deduplication_id(self, pubsub_message: PubsubMessage, body: bytes) -> Optional[str]:
+        """On FIFO topics, the payload's digest (the pointer differs on every send); else none is needed."""
+        if not pubsub_message.is_fifo:
+            return None
+        return pubsub_message.deduplication_id or sha256(body).hexdigest()

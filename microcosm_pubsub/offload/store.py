@@ -97,8 +97,9 @@ class S3PayloadStore:
         """
         The body, never more than `max_bytes + 1` of it.
 
-        The read asks for what `ContentLength` announces (plus one byte to notice a lie), not for
-        the limit: a read of n bytes allocates n bytes first, and the limit is 64 MiB.
+        With a `ContentLength` within the limit the body is read in one call (HTTP reads no further
+        than the announced length, and botocore checks it); without one it is read in chunks up to
+        the limit, never asking for the whole limit at once (a read of n bytes allocates n bytes).
 
         """
         stream = response["Body"]
@@ -106,7 +107,7 @@ class S3PayloadStore:
             length = response.get("ContentLength")
             if isinstance(length, int) and length > max_bytes:
                 raise self._too_large(pointer, length, max_bytes)
-            data = read_at_most(stream, length + 1 if isinstance(length, int) else max_bytes + 1)
+            data = stream.read() if isinstance(length, int) else read_at_most(stream, max_bytes + 1)
         except (BotoCoreError, OSError) as error:
             raise PayloadUnavailableError(f"reading the payload at {pointer} failed: {safe_text(error)}") from error
         finally:
