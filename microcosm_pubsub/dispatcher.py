@@ -8,8 +8,6 @@ earlier library's behaviour, which test suites assert). The daemon's engine call
 
 """
 from contextlib import contextmanager, nullcontext
-from contextvars import ContextVar
-from copy import deepcopy
 from dataclasses import dataclass
 from logging import Logger, LoggerAdapter
 from math import isfinite
@@ -18,12 +16,12 @@ from typing import Any, Callable, Iterator, Optional
 
 from inflection import titleize
 from microcosm.api import defaults, typed
-from microcosm.opaque import NormalizedDict, Opaque
 from microcosm_logging.decorators import logger
 
 from microcosm_pubsub.constants import PUBLISHED_KEY, TTL_KEY
 from microcosm_pubsub.errors import IgnoreMessage, SkipMessage, TTLExpired
 from microcosm_pubsub.message import SQSMessage
+from microcosm_pubsub.opaque_context import message_context
 from microcosm_pubsub.log_safety import log_fields, render, safe_log_extra
 from microcosm_pubsub.observability.observer import observer_for
 from microcosm_pubsub.result import MessageHandlingResult, MessageHandlingResultType
@@ -145,18 +143,8 @@ class SQSMessageDispatcher:
             self.record(message, handling.result, handling.start_time, handling.start, handling.handler)
 
     def message_context(self, message: SQSMessage) -> Any:
-        """
-        `opaque.initialize(sqs_message_context, message)`, without its generic costs when it can.
-
-        For microcosm's own `Opaque` the store is set directly to a copy of the graph's base
-        context updated with the message's: the same dict, keys and values handlers saw, at a
-        fraction of the per-message cost (an empty base needs no deep copy).
-
-        """
-        store = getattr(self.opaque, "_store", None)
-        if type(self.opaque) is not Opaque or not isinstance(store, ContextVar):
-            return self.opaque.initialize(self.sqs_message_context, message)
-        return _StoreContext(store, self.sqs_message_context(message))
+        """The opaque context of one message (see `opaque_context`)."""
+        return message_context(self.opaque, self.sqs_message_context, message)
 
     def record(self, message: SQSMessage, result: MessageHandlingResult, start_time: float, start: float,
                handler: Any) -> None:
@@ -247,26 +235,6 @@ class SQSMessageDispatcher:
     def choose_logger(self, handler: Any) -> Any:
         """The handler's logger when it has one, so results log under the handler's name."""
         return getattr(handler, "logger", None) or self.logger
-
-
-class _StoreContext:
-    """Sets an opaque store to a fresh context for one message, and puts the previous one back."""
-
-    __slots__ = ("store", "values", "token")
-
-    def __init__(self, store: ContextVar, values: dict):
-        self.store, self.values = store, values
-
-    def __enter__(self) -> None:
-        base = self.store.get()
-        fresh = deepcopy(base) if base else NormalizedDict()
-        # NormalizedDict's own update folds the case of each key, one call per key: same keys, in bulk
-        dict.update(fresh, {(key.casefold() if isinstance(key, str) else key): value
-                            for key, value in self.values.items()})
-        self.token = self.store.set(fresh)
-
-    def __exit__(self, *exc_info: Any) -> None:
-        self.store.reset(self.token)
 
 
 @dataclass

@@ -1,0 +1,43 @@
+"""
+The opaque context of one message, set up as `opaque.initialize(sqs_message_context, message)` does.
+
+Why not `initialize` itself: it runs once per handled message, and its generic path (a deep copy of
+the graph's base context, then one case-folding `__setitem__` per key, inside a generator context
+manager) was a large part of the dispatcher's cost. For microcosm's own `Opaque` the store is set
+directly to the same dict: a copy of the base (no copy needed when it is empty) updated with the
+message's keys, case-folded in one update; anything else goes through `initialize`.
+
+"""
+from contextvars import ContextVar
+from copy import deepcopy
+from typing import Any, Callable
+
+from microcosm.opaque import NormalizedDict, Opaque
+
+
+def message_context(opaque: Any, make_context: Callable[[Any], dict], message: Any) -> Any:
+    """A context manager holding `message`'s context in `opaque` while it is handled."""
+    store = getattr(opaque, "_store", None)
+    if type(opaque) is not Opaque or not isinstance(store, ContextVar):
+        return opaque.initialize(make_context, message)
+    return StoreContext(store, make_context(message))
+
+
+class StoreContext:
+    """Sets an opaque store to a fresh context for one message, and puts the previous one back."""
+
+    __slots__ = ("store", "values", "token")
+
+    def __init__(self, store: ContextVar, values: dict):
+        self.store, self.values = store, values
+
+    def __enter__(self) -> None:
+        base = self.store.get()
+        fresh = deepcopy(base) if base else NormalizedDict()
+        # NormalizedDict's own update folds the case of each key, one call per key: same keys, in bulk
+        dict.update(fresh, {(key.casefold() if isinstance(key, str) else key): value
+                            for key, value in self.values.items()})
+        self.token = self.store.set(fresh)
+
+    def __exit__(self, *exc_info: Any) -> None:
+        self.store.reset(self.token)
