@@ -19,6 +19,7 @@ from microcosm.config.types import boolean
 from microcosm_pubsub.codecs import DEFAULT_MEDIA_TYPE
 from microcosm_pubsub.errors import ConfigurationError, ContentValidationError
 from microcosm_pubsub.message import SQSMessage
+from microcosm_pubsub.message_attributes import check_media_type_attribute
 from microcosm_pubsub.observability.carrier import note_trace_carrier
 from microcosm_pubsub.offload.config import configure_payload_resolver
 from microcosm_pubsub.offload.consuming import OFFLOADED_ATTRIBUTE, OffloadedPayload, resolve_payload
@@ -143,6 +144,7 @@ class SQSEnvelope(MessageBodyParser, MediaTypeAndContentParser):
         message, topic_arn, envelope_attributes = self.unwrap(body)
         pointer = parse_pointer(message)
         media_type, content = (None, None) if pointer else self.parse_media_type_and_content(message)
+        check_media_type_attribute(media_type, envelope_attributes, self.parse_message_attributes(raw_message))
         attributes = self.parse_attributes(raw_message)
         sqs_message = SQSMessage(
             consumer=consumer,

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from json import dumps, loads
 from typing import Any, Optional
 
+from microcosm_pubsub.message_attributes import attribute_text
+
 
 POINTER_CLASS = "software.amazon.payloadoffloading.PayloadS3Pointer"
 LEGACY_POINTER_CLASS = "com.amazon.sqs.javamessaging.MessageS3Pointer"
@@ -76,14 +78,9 @@ def declared_size(*attribute_sets: Optional[dict]) -> Optional[int]:
     envelope (`Type`/`Value`) and Lambda records (`dataType`/`stringValue`).
 
     """
-    for attributes in attribute_sets:
-        for name in SIZE_ATTRIBUTES:
-            value = (attributes or {}).get(name)
-            if not isinstance(value, dict):
-                continue
-            text = value.get("StringValue", value.get("Value", value.get("stringValue")))
-            try:
-                return int(text)
-            except (TypeError, ValueError):
-                continue
+    for name in SIZE_ATTRIBUTES:
+        try:
+            return int(attribute_text(name, *attribute_sets))  # type: ignore[arg-type]
+        except (TypeError, ValueError):
+            continue
     return None
