@@ -11,6 +11,7 @@ from typing import Any, Iterable, Optional
 
 from microcosm_pubsub.errors import BatchPublishError, PublishError
 from microcosm_pubsub.limits import SNS_MAX_BATCH_ENTRIES, SNS_MAX_MESSAGE_BYTES
+from microcosm_pubsub.observability.carrier import TRACE_ATTRIBUTES_MAX_BYTES
 from microcosm_pubsub.observability.otel import publish_batch_span
 from microcosm_pubsub.outgoing import PubsubMessage
 
@@ -93,7 +94,12 @@ class BatchPublishing:
 
 
 def chunk_by_count_and_size(pubsub_messages: list[PubsubMessage]) -> Iterable[list[int]]:
-    """Indexes grouped per topic into PublishBatch calls of at most 10 entries and 256 KiB."""
+    """
+    Indexes grouped per topic into PublishBatch calls of at most 10 entries and 256 KiB.
+
+    Each entry counts with room for the trace attributes added after packing (in
+    `publish_batch_span`), so a traced batch cannot grow past the limit.
+    """
     by_topic: dict[str, list[int]] = {}
     for index, pubsub_message in enumerate(pubsub_messages):
         by_topic.setdefault(pubsub_message.topic_arn, []).append(index)
@@ -101,7 +107,7 @@ def chunk_by_count_and_size(pubsub_messages: list[PubsubMessage]) -> Iterable[li
         chunk: list[int] = []
         chunk_size = 0
         for index in indexes:
-            size = pubsub_messages[index].size
+            size = pubsub_messages[index].size + TRACE_ATTRIBUTES_MAX_BYTES
             if chunk and (len(chunk) == SNS_MAX_BATCH_ENTRIES or chunk_size + size > SNS_MAX_MESSAGE_BYTES):
                 yield chunk
                 chunk, chunk_size = [], 0

@@ -20,6 +20,9 @@ TRACEPARENT = "traceparent"
 TRACESTATE = "tracestate"
 TRACE_ATTRIBUTES = (TRACEPARENT, TRACESTATE)
 SNS_MAX_MESSAGE_ATTRIBUTES = 10
+# the most the trace attributes add to one message's size: names, "String" types, a 55-character
+# traceparent and a tracestate of at most 512 characters (the W3C limit); batch packing reserves it
+TRACE_ATTRIBUTES_MAX_BYTES = len(TRACEPARENT) + 6 + 55 + len(TRACESTATE) + 6 + 512
 # the SQSMessage attribute holding the carrier found on receipt ({"traceparent": ..., ...})
 CARRIER_ATTRIBUTE = "trace_carrier"
 # the SQSMessage attribute naming its queue when the consumer has no URL (a Lambda event source)

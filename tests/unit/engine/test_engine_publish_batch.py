@@ -9,6 +9,7 @@ from engine_support import PROBE
 
 from microcosm_pubsub.errors import BatchPublishError
 from microcosm_pubsub.limits import SNS_MAX_MESSAGE_BYTES
+from microcosm_pubsub.observability.carrier import TRACE_ATTRIBUTES_MAX_BYTES
 from microcosm_pubsub.producer import PubsubMessage, chunk_by_count_and_size
 
 
@@ -42,6 +43,18 @@ def test_large_messages_are_chunked_by_size():
     assert [len(chunk) for chunk in chunks] == [2, 2, 2, 1]
     assert all(sum(messages[index].size for index in chunk) <= SNS_MAX_MESSAGE_BYTES for chunk in chunks)
     assert [index for chunk in chunks for index in chunk] == list(range(7))
+
+
+def test_chunks_leave_room_for_the_trace_attributes():
+    """Messages that fill 256 KiB exactly are split: trace attributes added later must still fit."""
+    messages = encoded(4, body_bytes=SNS_MAX_MESSAGE_BYTES // 4 - 200)
+    assert sum(message.size for message in messages) <= SNS_MAX_MESSAGE_BYTES
+
+    chunks = list(chunk_by_count_and_size(messages))
+
+    assert len(chunks) == 2
+    assert all(sum(messages[index].size + TRACE_ATTRIBUTES_MAX_BYTES for index in chunk) <= SNS_MAX_MESSAGE_BYTES
+               for chunk in chunks)
 
 
 def test_chunks_never_mix_topics():
