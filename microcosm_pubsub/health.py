@@ -18,7 +18,7 @@ import re
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from json import dumps
 from threading import BoundedSemaphore, Thread
-from typing import Any, Optional
+from typing import Any, Callable, Optional
 
 from microcosm_pubsub.arguments import DEFAULT_HEALTH_HOST
 from microcosm_pubsub.observability.metrics import metrics_answer
@@ -49,6 +49,25 @@ def public_error(description: Optional[str]) -> Optional[str]:
     for pattern, replacement in REDACTIONS:
         text = pattern.sub(replacement, text)
     return text if len(text) <= MAX_ERROR_CHARS else text[:MAX_ERROR_CHARS - 1] + "…"
+
+
+def answering_handler(answer: Callable[[str], tuple[int, str, bytes]], timeout_seconds: float) -> type:
+    """A quiet GET-only request handler serving `answer(path)` -> (status, content type, payload)."""
+    class Handler(BaseHTTPRequestHandler):
+        timeout = timeout_seconds
+
+        def do_GET(self) -> None:
+            status, content_type, payload = answer(self.path)
+            self.send_response(status)
+            self.send_header("Content-Type", content_type)
+            self.send_header("Content-Length", str(len(payload)))
+            self.end_headers()
+            self.wfile.write(payload)
+
+        def log_message(self, format: str, *args: Any) -> None:
+            return
+
+    return Handler
 
 
 class BoundedHTTPServer(ThreadingHTTPServer):
@@ -93,22 +112,13 @@ class HealthServer:
         self.live_within_seconds = live_within_seconds + engine.consumer.wait_seconds
         server = self
 
-        class Handler(BaseHTTPRequestHandler):
-            timeout = timeout_seconds
+        def encoded(path: str) -> tuple[int, str, bytes]:
+            status, body = server.answer(path)
+            # /metrics answers (content type, text); every other route JSON
+            content_type, payload = body if isinstance(body, tuple) else ("application/json", dumps(body).encode())
+            return status, content_type, payload
 
-            def do_GET(self) -> None:
-                status, body = server.answer(self.path)
-                # /metrics answers (content type, text); every other route JSON
-                content_type, payload = body if isinstance(body, tuple) else ("application/json", dumps(body).encode())
-                self.send_response(status)
-                self.send_header("Content-Type", content_type)
-                self.send_header("Content-Length", str(len(payload)))
-                self.end_headers()
-                self.wfile.write(payload)
-
-            def log_message(self, format: str, *args: Any) -> None:
-                return
-
+        Handler = answering_handler(encoded, timeout_seconds)
         # a worker of --processes N listens privately; its manager serves `port` for all workers
         self.httpd = BoundedHTTPServer((worker_host(host), worker_port(port)), Handler, max_connections)
         self.port = self.httpd.server_address[1]

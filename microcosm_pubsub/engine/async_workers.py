@@ -90,7 +90,6 @@ class AsyncWorkers:
             self._loop_thread.join(5)
 
     def _feed(self) -> None:
-        work = self.lifecycle.work
         while True:
             if not self.may_start():
                 if self._stopping.wait(0.2):
@@ -98,10 +97,7 @@ class AsyncWorkers:
                 continue
             if not self._slots.acquire(timeout=0.2):
                 continue
-            unit = work.get(timeout=0.2, lane=LOOP) if self.may_start() else None
-            if unit is not None and not self.may_start():
-                self.lifecycle.put_back(unit)  # a halt came while this unit was taken
-                unit = None
+            unit = self.lifecycle.take(LOOP, self.may_start) if self.may_start() else None
             if unit is None:
                 self._slots.release()
                 if self._stopping.is_set():

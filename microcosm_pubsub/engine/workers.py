@@ -59,6 +59,14 @@ class UnitLifecycle:
         if held_back:
             self.release(held_back)
 
+    def take(self, lane: str, may_start: Callable[[], bool]) -> Optional[list[SQSMessage]]:
+        """The next unit of `lane` (None after 0.2 s); one taken as a halt came is put back unstarted."""
+        unit = self.work.get(timeout=0.2, lane=lane)
+        if unit is not None and not may_start():
+            self.put_back(unit)
+            return None
+        return unit
+
     def put_back(self, unit: list[SQSMessage]) -> None:
         """A unit taken but never started (a halt came meanwhile): free its groups, release its messages."""
         self.work.done(unit)
@@ -94,16 +102,13 @@ class ThreadWorkers:
         return not any(thread.is_alive() for thread in self._threads)
 
     def _run(self) -> None:
-        work = self.lifecycle.work
         while True:
             if not self.may_start():
                 if self._stopping.wait(0.2):
                     return
                 continue
-            unit = work.get(timeout=0.2, lane=THREADS)
-            if unit is not None and not self.may_start():
-                self.lifecycle.put_back(unit)  # a halt came while this worker waited for it
-            elif unit is not None:
+            unit = self.lifecycle.take(THREADS, self.may_start)
+            if unit is not None:
                 self._work_on(unit)
             elif self._stopping.is_set():
                 return

@@ -114,26 +114,9 @@ class WorkersHealth:
 
     def start(self) -> None:
         """Listen, and let workers forked from now on report their private ports."""
-        from http.server import BaseHTTPRequestHandler
+        from microcosm_pubsub.health import MAX_CONNECTIONS, TIMEOUT_SECONDS, BoundedHTTPServer, answering_handler
 
-        from microcosm_pubsub.health import MAX_CONNECTIONS, TIMEOUT_SECONDS, BoundedHTTPServer
-
-        server = self
-
-        class Handler(BaseHTTPRequestHandler):
-            timeout = TIMEOUT_SECONDS
-
-            def do_GET(self) -> None:
-                status, content_type, payload = server.answer(self.path)
-                self.send_response(status)
-                self.send_header("Content-Type", content_type)
-                self.send_header("Content-Length", str(len(payload)))
-                self.end_headers()
-                self.wfile.write(payload)
-
-            def log_message(self, format: str, *args: Any) -> None:
-                return
-
+        Handler = answering_handler(self.answer, TIMEOUT_SECONDS)
         environ[WORKER_HEALTH_DIR] = self.directory
         self.httpd = BoundedHTTPServer((self.host, self.port), Handler, MAX_CONNECTIONS)
         # a forked worker must not keep the manager's port open (it would outlive a dead manager)
