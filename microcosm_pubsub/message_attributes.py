@@ -5,7 +5,7 @@ SQS answers `{"DataType": ..., "StringValue": ...}`, the SNS notification envelo
 `{"Type": ..., "Value": ...}` and Lambda records `{"dataType": ..., "stringValue": ...}`.
 
 """
-from typing import Any, Optional
+from typing import Optional
 
 from microcosm_pubsub.errors import BadMessageError
 from microcosm_pubsub.log_safety import printable
