@@ -52,6 +52,8 @@ class ConsumerDaemon(Daemon):
         self.bound_handlers: Optional[dict] = None
         self.sqs_event = event or {}
         self.engine: Any = None
+        # the queue's visibility timeout as the start-up check read it (None: not asked)
+        self.queue_visibility_timeout: Optional[int] = None
 
     def make_arg_parser(self) -> ArgumentParser:
         parser = super().make_arg_parser()
@@ -125,7 +127,7 @@ class ConsumerDaemon(Daemon):
         """Build the graph, run the engine until stopped, and exit with its code."""
         try:
             self.initialize()
-            check_queue(self.graph.sqs_consumer)
+            self.queue_visibility_timeout = check_queue(self.graph.sqs_consumer)
         except ConfigurationError as error:
             print(f"{self.name}: configuration error: {error}", file=stderr)
             exit(2)
@@ -156,6 +158,7 @@ class ConsumerDaemon(Daemon):
             concurrency=getattr(self.args, "concurrency", None),
             shutdown_timeout=config.shutdown_timeout_seconds if shutdown_timeout is None else shutdown_timeout,
             logger=self.graph.logger,
+            queue_visibility_timeout=self.queue_visibility_timeout,
         )
 
     def run_engine(self) -> int:

@@ -12,7 +12,7 @@ Only a real boto3 client is asked: testing mode's MagicMocks, STDIN and file rep
 Lambda records (which never call `start()`) are not checked.
 
 """
-from typing import Any
+from typing import Any, Optional
 
 from botocore.client import BaseClient
 from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError, PartialCredentialsError
@@ -25,13 +25,18 @@ CREDENTIALS_REFUSED = ("InvalidClientTokenId", "UnrecognizedClientException", "S
                        "InvalidAccessKeyId")
 
 
-def check_queue(consumer: Any) -> None:
-    """Raise `ConfigurationError` when the consumer's queue cannot be read for a reason no retry fixes."""
+def check_queue(consumer: Any) -> Optional[int]:
+    """
+    Raise `ConfigurationError` when the consumer's queue cannot be read for a reason no retry fixes.
+
+    Returns the queue's visibility timeout when SQS answered, so the engine need not ask again.
+    """
     client, queue_url = consumer.sqs_client, consumer.sqs_queue_url
     if not isinstance(client, BaseClient) or not queue_url:
-        return
+        return None
     try:
-        client.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])
+        answer = client.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["VisibilityTimeout"])
+        return int(answer["Attributes"]["VisibilityTimeout"])
     except (NoCredentialsError, PartialCredentialsError):
         raise ConfigurationError(
             "no AWS credentials found: set AWS_PROFILE (or --profile), AWS_ACCESS_KEY_ID and "
@@ -49,5 +54,8 @@ def check_queue(consumer: Any) -> None:
                 f"AWS refused the credentials ({code}): check the access key, secret key and session token "
                 "the consumer runs with (AWS_PROFILE, AWS_ACCESS_KEY_ID, ...)"
             ) from None
+        return None  # e.g. AccessDenied: a policy may grant receives without GetQueueAttributes
     except BotoCoreError:
-        return  # unreachable, timed out, ...: the poll loop logs it and backs off until SQS answers
+        return None  # unreachable, timed out, ...: the poll loop logs it and backs off until SQS answers
+    except (KeyError, TypeError, ValueError):
+        return None

@@ -44,6 +44,7 @@ class ConsumeEngine:
         concurrency: Optional[int] = None,
         shutdown_timeout: float = 30.0,
         logger: Optional[Logger] = None,
+        queue_visibility_timeout: Optional[int] = None,
     ):
         config = graph.config.sqs_consumer
         self.consumer = graph.sqs_consumer
@@ -91,7 +92,7 @@ class ConsumeEngine:
         )
         self.heartbeat = VisibilityHeartbeat(
             self.holdings, self.resolver.change_visibility,
-            visibility_timeout=self._visibility_timeout(config.visibility_timeout_seconds),
+            visibility_timeout=self._visibility_timeout(config.visibility_timeout_seconds or queue_visibility_timeout),
             max_seconds=float(config.heartbeat_max_seconds),
             stats=self.stats, logger=self.logger,
         )
@@ -116,7 +117,7 @@ class ConsumeEngine:
         return sum(runners[lane] * size for lane, size in self.router.batch_sizes.items())
 
     def _visibility_timeout(self, configured: Optional[int]) -> int:
-        """The queue's visibility timeout: configured, else asked of SQS once, else 30 s."""
+        """The queue's visibility timeout: configured (or read at start), else asked of SQS once, else 30 s."""
         if configured:
             return int(configured)
         try:

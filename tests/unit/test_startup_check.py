@@ -56,3 +56,10 @@ def test_testing_mode_and_replay_readers_are_not_asked():
     check_queue(SimpleNamespace(sqs_client=SQSJsonReader({}), sqs_queue_url="STDIN"))
 
     mock_client.get_queue_attributes.assert_not_called()
+
+
+def test_the_check_reads_the_visibility_timeout_the_engine_needs(core_broker, core_graph):
+    """One GetQueueAttributes at start answers both questions: reachable, and its visibility timeout."""
+    core_broker.sqs.set_queue_attributes(QueueUrl=core_broker.queue_url, Attributes={"VisibilityTimeout": "45"})
+
+    assert check_queue(core_graph.sqs_consumer) == 45
