@@ -8,9 +8,10 @@ The wire format is shared with the earlier library: a JSON object with `mediaTyp
 from json import dumps, loads
 from typing import Any, Optional, Union
 
-from marshmallow import EXCLUDE, Schema, ValidationError, fields
+from marshmallow import Schema, ValidationError, fields
 
 from microcosm_pubsub.errors import ContentValidationError, describe_validation_error
+from microcosm_pubsub.schema_loading import SchemaLoader
 
 
 DEFAULT_MEDIA_TYPE = "application/json"
@@ -52,6 +53,14 @@ class PubSubMessageCodec:
 
     def __init__(self, schema: Schema):
         self.schema = schema
+        self._loader = SchemaLoader(schema)
+
+    def _load(self, dct: Any) -> Any:
+        """`self.schema.load(dct, unknown=EXCLUDE)`; a replaced `schema` attribute gets a new loader."""
+        loader = self._loader
+        if loader.schema is not self.schema:
+            loader = self._loader = SchemaLoader(self.schema)
+        return loader.load(dct)
 
     def encode(self, dct: Optional[dict] = None, **kwargs: Any) -> str:
         """
@@ -65,7 +74,7 @@ class PubSubMessageCodec:
         message.update(kwargs)
         dumped = self.schema.dump(message)
         try:
-            self.schema.load(dumped, unknown=EXCLUDE)
+            self._load(dumped)
         except ValidationError as error:
             raise MessageValidationError(error, self.schema) from None
         return dumps(dumped)
@@ -74,6 +83,6 @@ class PubSubMessageCodec:
         """Load a JSON string or dict into the snake_case content dict, dropping unknown fields."""
         dct = message if isinstance(message, dict) else loads(message)
         try:
-            return self.schema.load(dct, unknown=EXCLUDE)
+            return self._load(dct)
         except ValidationError as error:
             raise MessageValidationError(error, self.schema) from None
