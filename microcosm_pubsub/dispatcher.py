@@ -7,12 +7,12 @@ earlier library's behaviour, which test suites assert). The daemon's engine call
 `process_message` instead and resolves results in batches.
 
 """
-from contextlib import contextmanager, nullcontext
-from dataclasses import dataclass
+from contextlib import nullcontext
 from logging import Logger, LoggerAdapter
 from math import isfinite
+from sys import exc_info
 from time import perf_counter, time
-from typing import Any, Callable, Iterator, Optional
+from typing import Any, Callable, Optional
 
 from inflection import titleize
 from microcosm.api import defaults, typed
@@ -21,7 +21,7 @@ from microcosm_logging.decorators import logger
 from microcosm_pubsub.constants import PUBLISHED_KEY, TTL_KEY
 from microcosm_pubsub.errors import IgnoreMessage, SkipMessage, TTLExpired
 from microcosm_pubsub.message import SQSMessage
-from microcosm_pubsub.opaque_context import message_context
+from microcosm_pubsub.opaque_context import current_context, message_context
 from microcosm_pubsub.log_safety import log_fields, render, safe_log_extra
 from microcosm_pubsub.observability.observer import observer_for
 from microcosm_pubsub.result import MessageHandlingResult, MessageHandlingResultType
@@ -117,8 +117,7 @@ class SQSMessageDispatcher:
                 handling.result = await MessageHandlingResult.invoke_async(handler=handling.call, message=message)
         return handling.result
 
-    @contextmanager
-    def handling(self, message: SQSMessage, bound_handlers: dict[str, Any]) -> Iterator["Handling"]:
+    def handling(self, message: SQSMessage, bound_handlers: dict[str, Any]) -> "Handling":
         """
         The message's context, checks and handler around the call, then its timing and log line.
 
@@ -126,21 +125,7 @@ class SQSMessageDispatcher:
         otherwise the caller sets it by calling `call`. When the call is cancelled nothing is recorded.
 
         """
-        with self.message_context(message):
-            handling = Handling(start_time=time(), start=perf_counter())
-            queue_url = self.sqs_consumer.sqs_queue_url
-            with (trace_incoming_message_process(self.opaque, message, queue_url) if tracing.oneagent is not None
-                  else NO_TRACE), \
-                    self.observer.observe(self.opaque, message, queue_url, bound_handlers) as observation:
-                try:
-                    self.validate_message(message)
-                    handling.handler = self.find_handler(message, bound_handlers)
-                    handling.call = self.callable_for(handling.handler, message)
-                except Exception as error:
-                    handling.result = MessageHandlingResult.from_error(message=message, error=error)
-                yield handling
-                observation.finish(handling.result)
-            self.record(message, handling.result, handling.start_time, handling.start, handling.handler)
+        return Handling(self, message, bound_handlers)
 
     def message_context(self, message: SQSMessage) -> Any:
         """The opaque context of one message (see `opaque_context`)."""
@@ -157,8 +142,9 @@ class SQSMessageDispatcher:
         """
         try:
             result.elapsed_time = max((perf_counter() - start) * 1000, 1e-6)
-            self.opaque["elapsed_time"] = result.elapsed_time
-            published = published_at(self.opaque.get(PUBLISHED_KEY))
+            context = current_context(self.opaque)
+            context["elapsed_time"] = result.elapsed_time
+            published = published_at(context.get(PUBLISHED_KEY))
             if published is not None:
                 result.handle_start_time = start_time - published
             result.log(logger=self.choose_logger(handler), opaque=self.opaque)
@@ -179,7 +165,7 @@ class SQSMessageDispatcher:
         """The publish-loop guard; with `enable_ttl` off an inbound hop count is passed on, not enforced."""
         if not getattr(self.sqs_message_context, "enable_ttl", True):
             return
-        ttl = self.opaque.get(TTL_KEY)
+        ttl = current_context(self.opaque).get(TTL_KEY)
         if ttl is not None and int(ttl) <= 0:
             raise TTLExpired("message hop count (opaqueData x-request-ttl) ran out: a publish loop?")
 
@@ -202,7 +188,7 @@ class SQSMessageDispatcher:
             handler = self.sqs_message_handler_registry.find(message.media_type, bound_handlers)
         except KeyError:
             raise IgnoreMessage(f"No handler was registered for: {message.media_type}") from None
-        self.opaque["handler"] = self.handler_name(handler)
+        current_context(self.opaque)["handler"] = self.handler_name(handler)
         return self.prepare_handler(handler)
 
     def handler_name(self, handler: Any) -> str:
@@ -237,15 +223,69 @@ class SQSMessageDispatcher:
         return getattr(handler, "logger", None) or self.logger
 
 
-@dataclass
 class Handling:
-    """One message being handled: when it started, its handler, what to call, and its result."""
+    """
+    One message being handled: its context, span and measurement entered around the handler.
 
-    start_time: float
-    start: float
-    handler: Any = None
-    call: Any = None
-    result: Optional[MessageHandlingResult] = None
+    A class rather than a generator context manager: it runs once per message, and entering the
+    message context, the trace and the observation directly costs a fraction of nested `with`s in
+    a generator. The order matches them: entered context, trace, observation; left in reverse.
+    """
+
+    __slots__ = ("dispatcher", "message", "bound_handlers", "start_time", "start", "handler", "call", "result",
+                 "context", "trace", "observation")
+
+    def __init__(self, dispatcher: SQSMessageDispatcher, message: SQSMessage, bound_handlers: dict[str, Any]):
+        self.dispatcher, self.message, self.bound_handlers = dispatcher, message, bound_handlers
+        self.handler: Any = None
+        self.call: Any = None
+        self.result: Optional[MessageHandlingResult] = None
+
+    def __enter__(self) -> "Handling":
+        dispatcher, message = self.dispatcher, self.message
+        self.context = dispatcher.message_context(message)
+        self.context.__enter__()
+        try:
+            self.start_time, self.start = time(), perf_counter()
+            queue_url = dispatcher.sqs_consumer.sqs_queue_url
+            self.trace = trace_incoming_message_process(dispatcher.opaque, message, queue_url) \
+                if tracing.oneagent is not None else NO_TRACE
+            self.trace.__enter__()
+            try:
+                self.observation = dispatcher.observer.observe(dispatcher.opaque, message, queue_url,
+                                                               self.bound_handlers)
+                self.observation.__enter__()
+            except BaseException:
+                self.trace.__exit__(*exc_info())
+                raise
+        except BaseException:
+            self.context.__exit__(*exc_info())
+            raise
+        try:
+            dispatcher.validate_message(message)
+            self.handler = dispatcher.find_handler(message, self.bound_handlers)
+            self.call = dispatcher.callable_for(self.handler, message)
+        except Exception as error:
+            self.result = MessageHandlingResult.from_error(message=message, error=error)
+        except BaseException:
+            self.__exit__(*exc_info())
+            raise
+        return self
+
+    def __exit__(self, exc_type: Any, error: Optional[BaseException], traceback: Any) -> None:
+        try:
+            try:
+                try:
+                    if exc_type is None:
+                        self.observation.finish(self.result)
+                finally:
+                    self.observation.__exit__(exc_type, error, traceback)
+            finally:
+                self.trace.__exit__(exc_type, error, traceback)
+            if exc_type is None:
+                self.dispatcher.record(self.message, self.result, self.start_time, self.start, self.handler)
+        finally:
+            self.context.__exit__(exc_type, error, traceback)
 
 
 def published_at(value: Any) -> Optional[float]:

@@ -33,11 +33,26 @@ class StoreContext:
 
     def __enter__(self) -> None:
         base = self.store.get()
-        fresh = deepcopy(base) if base else NormalizedDict()
-        # NormalizedDict's own update folds the case of each key, one call per key: same keys, in bulk
-        dict.update(fresh, {(key.casefold() if isinstance(key, str) else key): value
-                            for key, value in self.values.items()})
+        # an empty NormalizedDict without its __init__ (a loop over no keys); its own update folds
+        # the case of each key in one call per key: the same keys are set here directly
+        fresh = deepcopy(base) if base else dict.__new__(NormalizedDict)
+        for key, value in self.values.items():
+            dict.__setitem__(fresh, key.casefold() if isinstance(key, str) else key, value)
         self.token = self.store.set(fresh)
 
     def __exit__(self, *exc_info: Any) -> None:
         self.store.reset(self.token)
+
+
+def current_context(opaque: Any) -> Any:
+    """
+    The mapping behind `opaque` for the message being handled, to read and write keys through.
+
+    For microcosm's `Opaque` that is its current store (the same dict its item access reaches
+    through three more calls); any other opaque is used as it is.
+    """
+    if type(opaque) is Opaque:
+        store = getattr(opaque, "_store", None)
+        if isinstance(store, ContextVar):
+            return store.get()
+    return opaque

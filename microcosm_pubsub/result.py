@@ -47,20 +47,15 @@ class MessageHandlingResultType(Enum):
     SKIPPED = MessageHandlingResultTypeInfo(name="SKIPPED", level=INFO)
     DROPPED = MessageHandlingResultTypeInfo(name="DROPPED", level=INFO)
 
+    def __init__(self, info: MessageHandlingResultTypeInfo):
+        # plain attributes: read several times per message, where Enum's `value` lookups add up
+        self.level: int = info.level
+        self.retry: bool = info.retry
+        self.exc_info: bool = info.exc_info
+        self.label: str = info.name
+
     def __str__(self) -> str:
-        return self.name
-
-    @property
-    def exc_info(self) -> bool:
-        return self.value.exc_info
-
-    @property
-    def level(self) -> int:
-        return self.value.level
-
-    @property
-    def retry(self) -> bool:
-        return self.value.retry
+        return self.label
 
 
 @dataclass
@@ -151,20 +146,23 @@ class MessageHandlingResult:
         interpreted by a formatter or forge a line.
 
         """
-        if not logger.isEnabledFor(self.result.level):
+        kind = self.result
+        if not logger.isEnabledFor(kind.level):
             return
         context = opaque.as_dict() if hasattr(opaque, "as_dict") else dict(opaque or {})
-        fields = log_fields({**context, **self.extra, "media_type": self.media_type})
+        fields = log_fields({**context, **self.extra, "media_type": self.media_type} if self.extra
+                            else {**context, "media_type": self.media_type})
         reason = self.reason
-        line = render(
-            RESULT_LINE if reason else RESULT_LINE_NO_REASON,
-            media_type=self.media_type,
-            result=self.result,
-            message_id=context.get(MESSAGE_ID_KEY),
-            reason=reason,
-        )
-        exc_info = None if self.exc_info and isinstance(self.exc_info[1], BadMessageError) else self.exc_info
-        logger.log(self.result.level, line, exc_info=printable_exc_info(exc_info), extra=fields)
+        message_id = context.get(MESSAGE_ID_KEY)
+        if reason:
+            line = render(RESULT_LINE, media_type=self.media_type, result=kind.label, message_id=message_id,
+                          reason=reason)
+        else:
+            line = render(RESULT_LINE_NO_REASON, media_type=self.media_type, result=kind.label, message_id=message_id)
+        exc_info = self.exc_info
+        if exc_info is not None:
+            exc_info = None if isinstance(exc_info[1], BadMessageError) else printable_exc_info(exc_info)
+        logger.log(kind.level, line, exc_info=exc_info, extra=fields)
 
     @property
     def reason(self) -> Optional[str]:
