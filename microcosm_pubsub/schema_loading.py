@@ -154,6 +154,14 @@ def _field_plans(schema: Schema) -> Optional[tuple[_FieldPlan, ...]]:
     return plans
 
 
+def _load_replaced(schema: Schema) -> bool:
+    # a test suite that mocks `load` after the codec was built (on the class or the instance) is obeyed
+    return type(schema).load is not _SCHEMA_LOAD or "load" in vars(schema)
+
+
+_SCHEMA_LOAD = Schema.load
+
+
 def is_fast_path_eligible(schema: Schema) -> bool:
     """Whether `SchemaLoader` loads this schema with its own loop rather than `schema.load`."""
     return _field_plans(schema) is not None
@@ -173,9 +181,9 @@ class SchemaLoader:
 
     def load(self, data: Any) -> Any:
         """The loaded content; marshmallow's own `ValidationError` when the content is invalid."""
-        plans = self._plans
-        if plans is None or type(data) is not dict:
-            return self.schema.load(data, unknown=EXCLUDE)
+        plans, schema = self._plans, self.schema
+        if plans is None or type(data) is not dict or _load_replaced(schema):
+            return schema.load(data, unknown=EXCLUDE)
         result = self._load_plain(plans, data)
         if result is _UNSURE:
             return self.schema.load(data, unknown=EXCLUDE)

@@ -380,10 +380,25 @@ def test_valid_content_never_reaches_schema_load():
     valid = valid_input(schema)
     expected = schema.load(valid, unknown=EXCLUDE)
 
-    with patch.object(schema, "load", side_effect=AssertionError("schema.load was called")):
+    with patch.object(Schema, "_do_load", side_effect=AssertionError("schema.load was called")):
         assert loader.load(valid) == expected
         with pytest.raises(AssertionError):
             loader.load({**valid, "integer": "7"})
+
+
+@pytest.mark.parametrize("target", ["instance", "class"])
+def test_a_load_mocked_after_the_codec_was_built_is_obeyed(target):
+    """Users' suites mock `schema.load` to fake bad content: the mock answers, valid input or not."""
+    schema = AllTypesSchema()
+    loader = SchemaLoader(schema)
+    valid = valid_input(schema)
+    refusal = ValidationError({"integer": ["faked"]})
+
+    with patch.object(schema if target == "instance" else AllTypesSchema, "load", side_effect=refusal):
+        with pytest.raises(ValidationError) as error:
+            loader.load(valid)
+    assert error.value.messages == {"integer": ["faked"]}
+    assert loader.load(valid) == schema.load(valid, unknown=EXCLUDE)
 
 
 def test_hooks_still_run():
