@@ -60,7 +60,7 @@ class Measurement:
         try:
             seconds = perf_counter() - self.started
             sent = sent_timestamp(self.message)
-            self.metrics.record(self.label, result.result.name, seconds, None if sent is None else time() - sent)
+            self.metrics.record(self.label, result.result.label, seconds, None if sent is None else time() - sent)
         except Exception:
             pass  # a measurement must never change a handled message's result
 
