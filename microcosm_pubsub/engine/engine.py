@@ -84,7 +84,7 @@ class ConsumeEngine:
         ]
         self.poller = self.pollers[0]
         self.workers = Workers(
-            self.concurrency, self.work, self.holdings,
+            self.concurrency, self.work,
             runner=UnitRunner(self.dispatcher, bound_handlers, self.router, self.handle, fifo=self.work.fifo),
             settle=self.settle, release=self.release, stats=self.stats, logger=self.logger,
             may_start=lambda: not self._stop_requested.is_set(),

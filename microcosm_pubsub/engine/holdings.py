@@ -12,12 +12,11 @@ from typing import Callable, Optional
 from microcosm_pubsub.message import SQSMessage
 
 
-@dataclass
+@dataclass(slots=True)
 class HeldMessage:
     message: SQSMessage
     received_at: float
     extended_at: float
-    started: bool = False
 
 
 class Holdings:
@@ -39,12 +38,6 @@ class Holdings:
             for message in messages:
                 self._held[message.receipt_handle] = HeldMessage(message, now, now)
             self._condition.notify_all()
-
-    def mark_started(self, message: SQSMessage) -> None:
-        with self._condition:
-            held = self._held.get(message.receipt_handle)
-            if held is not None:
-                held.started = True
 
     def remove(self, message: SQSMessage) -> None:
         with self._condition:

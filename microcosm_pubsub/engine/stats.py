@@ -4,7 +4,7 @@ Counters of what the engine did, for logs, `/stats` and tests.
 """
 from threading import Lock
 from time import monotonic, time
-from typing import Any, Optional
+from typing import Any, Iterable, Optional
 
 
 COUNTERS = (
@@ -31,6 +31,14 @@ class EngineStats:
     def add_in_flight(self, delta: int) -> None:
         with self._lock:
             self.in_flight += delta
+
+    def finished(self, size: int, results: Iterable[str]) -> None:
+        """A unit of `size` messages is done: one lock for its in-flight count and its result counters."""
+        with self._lock:
+            self.in_flight -= size
+            counts = self._counts
+            for name in results:
+                counts[name] = counts.get(name, 0) + 1
 
     def record_error(self, description: str) -> None:
         with self._lock:

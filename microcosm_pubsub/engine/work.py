@@ -58,6 +58,9 @@ class WorkQueue:
         self.route = route
         self._lock = Lock()
         self._ready = {lane: Condition(self._lock) for lane in LANES}
+        # per lane: runners waiting for a unit, and those of them notified and not yet back
+        self._waiting = dict.fromkeys(LANES, 0)
+        self._waking = dict.fromkeys(LANES, 0)
         self._queues: "OrderedDict[Hashable, deque[_Entry]]" = OrderedDict()
         self._busy: set[Optional[str]] = set()
         self._size = 0
@@ -70,20 +73,43 @@ class WorkQueue:
             for message in messages:
                 route = self.route(message)
                 key = message.message_group_id if self.fifo else route
-                self._queues.setdefault(key, deque()).append(_Entry(message, route, now))
+                entries = self._queues.get(key)
+                if entries is None:
+                    entries = self._queues[key] = deque()
+                entries.append(_Entry(message, route, now))
                 lanes[route.lane] = lanes.get(route.lane, 0) + 1
             self._size += len(messages)
-            for lane, count in lanes.items():
-                self._ready[lane].notify(count)
+            for lane in lanes:
+                self._wake(lane)
 
     def get(self, timeout: float, lane: str = THREADS) -> Optional[list[SQSMessage]]:
         """The next unit a runner of `lane` may start, or None when none is ready in time."""
         with self._lock:
             plan, due_in = self._plan(lane, monotonic())
             if plan is None and not self._closed:
+                self._waiting[lane] += 1
                 self._ready[lane].wait(timeout if due_in is None else max(0.001, min(timeout, due_in)))
+                self._waiting[lane] -= 1
+                if self._waking[lane]:
+                    self._waking[lane] -= 1
                 plan, _ = self._plan(lane, monotonic())
-            return None if plan is None else self._take(plan)
+            if plan is None:
+                return None
+            unit = self._take(plan)
+            if self._size:
+                self._wake(lane)
+            return unit
+
+    def _wake(self, lane: str) -> None:
+        """
+        Wake one idle runner of `lane`, unless one is already waking: each runner that takes a
+        unit wakes the next while units remain, so a burst wakes runners one by one only as long
+        as the ones awake cannot keep up (short handlers wake one or two threads, not all of them).
+
+        """
+        if self._waiting[lane] and not self._waking[lane]:
+            self._waking[lane] += 1
+            self._ready[lane].notify()
 
     def _plan(self, lane: str, now: float) -> tuple[Optional[list[tuple[Any, int]]], Optional[float]]:
         """
@@ -114,7 +140,10 @@ class WorkQueue:
         unit = []
         for key, count in plan:
             entries = self._queues[key]
-            unit.extend(entries.popleft().message for _ in range(count))
+            if count == 1:
+                unit.append(entries.popleft().message)
+            else:
+                unit.extend(entries.popleft().message for _ in range(count))
             if not entries:
                 del self._queues[key]
             if self.fifo:
@@ -134,8 +163,9 @@ class WorkQueue:
                 if group in failed_groups and group in self._queues:
                     returned.extend(entry.message for entry in self._queues.pop(group))
             self._size -= len(returned)
-            for ready in self._ready.values():
-                ready.notify(len(unit))
+            if self._size:
+                for lane in LANES:
+                    self._wake(lane)
             return returned
 
     def drain(self) -> list[SQSMessage]:

@@ -13,33 +13,31 @@ from sys import exc_info
 from threading import Event, Thread
 from typing import Any, Callable, Optional
 
-from microcosm_pubsub.engine.holdings import Holdings
 from microcosm_pubsub.engine.stats import EngineStats
 from microcosm_pubsub.engine.units import UnitRunner
 from microcosm_pubsub.engine.work import LOOP, THREADS, WorkQueue
 from microcosm_pubsub.log_safety import printable_exc_info, render
 from microcosm_pubsub.message import SQSMessage
-from microcosm_pubsub.result import MessageHandlingResult
+from microcosm_pubsub.result import MessageHandlingResult, MessageHandlingResultType
 
 
 Outcomes = list[tuple[SQSMessage, MessageHandlingResult]]
+# the stats counter of each result type, looked up once per message
+COUNTERS = {kind: kind.name.lower() for kind in MessageHandlingResultType}
 
 
 class UnitLifecycle:
-    """What every runner does around a unit: hold it as started, count, settle, free its FIFO groups."""
+    """What every runner does around a unit: count it in flight, count and settle its results, free its FIFO groups."""
 
-    def __init__(self, work: WorkQueue, holdings: Holdings, settle: Callable[[SQSMessage, MessageHandlingResult], None],
+    def __init__(self, work: WorkQueue, settle: Callable[[SQSMessage, MessageHandlingResult], None],
                  release: Callable[[list], None], stats: EngineStats, logger: Logger):
         self.work = work
-        self.holdings = holdings
         self.settle = settle
         self.release = release
         self.stats = stats
         self.logger = logger
 
     def begin(self, unit: list[SQSMessage]) -> None:
-        for message in unit:
-            self.holdings.mark_started(message)
         self.stats.add_in_flight(len(unit))
 
     def broke(self, unit: list[SQSMessage], error: BaseException) -> Outcomes:
@@ -50,14 +48,14 @@ class UnitLifecycle:
         return [(message, MessageHandlingResult.from_error(message, error)) for message in unit]
 
     def finish(self, unit: list[SQSMessage], outcomes: Outcomes) -> None:
-        self.stats.add_in_flight(-len(unit))
+        self.stats.finished(len(unit), [COUNTERS[result.result] for _, result in outcomes])
         for message, result in outcomes:
-            self.stats.increment(result.result.name.lower())
             self.settle(message, result)
-        failed_groups = {message.message_group_id for message, result in outcomes if result.result.retry}
-        held_back = self.work.done(unit, failed_groups)
-        if held_back:
-            self.release(held_back)
+        if self.work.fifo:
+            failed_groups = {message.message_group_id for message, result in outcomes if result.result.retry}
+            held_back = self.work.done(unit, failed_groups)
+            if held_back:
+                self.release(held_back)
 
     def take(self, lane: str, may_start: Callable[[], bool]) -> Optional[list[SQSMessage]]:
         """The next unit of `lane` (None after 0.2 s); one taken as a halt came is put back unstarted."""
@@ -129,7 +127,6 @@ class Workers:
         self,
         count: int,
         work: WorkQueue,
-        holdings: Holdings,
         runner: UnitRunner,
         settle: Callable[[SQSMessage, MessageHandlingResult], None],
         release: Callable[[list], None],
@@ -139,7 +136,7 @@ class Workers:
         lanes: frozenset = frozenset((THREADS,)),
         async_count: Optional[int] = None,
     ):
-        self.lifecycle = UnitLifecycle(work, holdings, settle, release, stats, logger)
+        self.lifecycle = UnitLifecycle(work, settle, release, stats, logger)
         self.pools: list[Any] = []
         if THREADS in lanes:
             self.pools.append(ThreadWorkers(count, self.lifecycle, runner, may_start))
