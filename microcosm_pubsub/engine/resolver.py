@@ -7,8 +7,8 @@ with its receipt handle and reported if it still fails: a message whose delete n
 redelivered by SQS (at-least-once), never silently dropped.
 
 """
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from itertools import islice
 from logging import Logger
 from threading import Condition, Thread
 from time import monotonic
@@ -29,8 +29,20 @@ class PendingAction:
     attempts: int = 0
 
 
+# the actions of one `*Batch` call, and whether it deletes (else it changes visibility)
+Batch = tuple[list[PendingAction], bool]
+
+
 class BatchResolver:
-    """Buffers deletes and visibility changes and sends them as `*Batch` calls from one thread."""
+    """
+    Buffers deletes and visibility changes and sends them as `*Batch` calls from `senders` threads.
+
+    Each sender takes one full batch of a kind and sends it itself, waking another sender when more
+    full batches wait, so several batches are in flight at once without a hand-off to a pool per
+    batch. Only the first sender also sends partial batches, once per flush interval, so a quiet
+    queue costs no more calls with several senders than with one.
+
+    """
 
     def __init__(
         self,
@@ -51,20 +63,27 @@ class BatchResolver:
         self._condition = Condition()
         self._stopping = False
         self._backoff = RetryBackoff(base_seconds=0.2, cap_seconds=5.0)
+        # while SQS refuses batches no sender sends before this (monotonic) time
+        self._resume_at = 0.0
+        self._flush_at = 0.0
         # batches sent at once: one round trip per batch would otherwise cap deletes per second
         self.senders = max(1, senders)
-        self._executor = ThreadPoolExecutor(max_workers=self.senders, thread_name_prefix="pubsub-resolver-send")
-        self._thread = Thread(target=self._run, name="pubsub-resolver", daemon=True)
+        self._threads = [
+            Thread(target=self._run, args=(index == 0,), name=f"pubsub-resolver-{index}", daemon=True)
+            for index in range(self.senders)
+        ]
 
     def start(self) -> None:
-        self._thread.start()
+        for thread in self._threads:
+            thread.start()
 
     def delete(self, message: SQSMessage) -> None:
         """Queue the message's deletion; a pending visibility change for it is dropped."""
         with self._condition:
-            self._visibility.pop(message.receipt_handle, None)
+            if self._visibility:
+                self._visibility.pop(message.receipt_handle, None)
             self._deletes[message.receipt_handle] = PendingAction(message)
-            if len(self._deletes) >= SQS_MAX_BATCH_ENTRIES:
+            if len(self._deletes) % SQS_MAX_BATCH_ENTRIES == 0:
                 self._condition.notify()
 
     def change_visibility(self, message: SQSMessage, timeout: int) -> None:
@@ -73,7 +92,7 @@ class BatchResolver:
             if message.receipt_handle in self._deletes:
                 return
             self._visibility[message.receipt_handle] = PendingAction(message, int(timeout))
-            if len(self._visibility) >= SQS_MAX_BATCH_ENTRIES:
+            if len(self._visibility) % SQS_MAX_BATCH_ENTRIES == 0:
                 self._condition.notify()
 
     @property
@@ -82,12 +101,14 @@ class BatchResolver:
             return len(self._deletes) + len(self._visibility)
 
     def stop(self, deadline_seconds: float = 10.0) -> None:
-        """Flush everything pending (retrying until the deadline), then end the thread."""
+        """Flush everything pending (retrying until the deadline), then end the threads."""
         with self._condition:
             self._stopping = True
-            self._condition.notify()
-        self._thread.join(deadline_seconds)
-        self._executor.shutdown(wait=False)
+            self._resume_at = 0.0
+            self._condition.notify_all()
+        deadline = monotonic() + deadline_seconds
+        for thread in self._threads:
+            thread.join(max(0.0, deadline - monotonic()))
         remaining = self.pending
         if remaining:
             self.logger.warning(
@@ -95,73 +116,79 @@ class BatchResolver:
                 "SQS will redeliver those messages after their visibility timeout"
             )
 
-    def _run(self) -> None:
+    def _run(self, flushes: bool) -> None:
         deadline: Optional[float] = None
         while True:
-            with self._condition:
-                if not self._stopping and not self._full():
-                    self._condition.wait(self.flush_interval_seconds)
-                stopping = self._stopping
-                deletes, visibility = self._take()
+            stopping, batches = self._next(flushes)
             if stopping and deadline is None:
                 deadline = monotonic() + 10.0
-            if deletes or visibility:
-                sent = self._send(deletes, visibility)
-                if not sent:
-                    if deadline is not None and monotonic() > deadline:
-                        return
-                    self._sleep(self._backoff.next_delay() if not stopping else 0.2)
-            elif stopping:
+            if not batches:
                 return
+            if not self._send(batches, stopping) and deadline is not None and monotonic() > deadline:
+                return
+
+    def _next(self, flushes: bool) -> tuple[bool, list[Batch]]:
+        """
+        Wait for batches to send: full ones, partial ones too when stopping or (for the sender
+        that `flushes`) once per flush interval. Empty only when stopping and nothing is left.
+
+        """
+        with self._condition:
+            while True:
+                now = monotonic()
+                if now >= self._resume_at:
+                    partial = self._stopping or (flushes and now >= self._flush_at)
+                    if partial and not self._stopping:
+                        self._flush_at = now + self.flush_interval_seconds
+                    batches = self._take(partial)
+                    if batches or self._stopping:
+                        if self._full():
+                            self._condition.notify()
+                        return self._stopping, batches
+                    timeout = self._flush_at - now if flushes else None
+                else:
+                    timeout = self._resume_at - now
+                self._condition.wait(timeout)
 
     def _full(self) -> bool:
         return len(self._deletes) >= SQS_MAX_BATCH_ENTRIES or len(self._visibility) >= SQS_MAX_BATCH_ENTRIES
 
-    def _take(self) -> tuple[list[PendingAction], list[PendingAction]]:
-        deletes = list(self._deletes.values())
-        visibility = list(self._visibility.values())
-        self._deletes.clear()
-        self._visibility.clear()
-        return deletes, visibility
+    def _take(self, partial: bool) -> list[Batch]:
+        """Up to one batch of each kind: a full one, or with `partial` whatever is pending."""
+        batches = []
+        for pending, delete in ((self._deletes, True), (self._visibility, False)):
+            if len(pending) >= SQS_MAX_BATCH_ENTRIES:
+                batches.append(([pending.pop(handle) for handle in list(islice(pending, SQS_MAX_BATCH_ENTRIES))],
+                                delete))
+            elif partial and pending:
+                batches.append((list(pending.values()), delete))
+                pending.clear()
+        return batches
 
-    def _sleep(self, seconds: float) -> None:
-        with self._condition:
-            self._condition.wait(seconds)
-
-    def _send(self, deletes: list[PendingAction], visibility: list[PendingAction]) -> bool:
-        """Send everything taken; on a broker fault put back what was not sent and report False."""
-        chunks = [
-            (actions[start:start + SQS_MAX_BATCH_ENTRIES], delete)
-            for actions, delete in ((deletes, True), (visibility, False))
-            for start in range(0, len(actions), SQS_MAX_BATCH_ENTRIES)
-        ]
-        faults = []
-        for start in range(0, len(chunks), self.senders):
-            wave = chunks[start:start + self.senders]
-            outcomes = self._executor.map(self._try_batch, wave) if len(wave) > 1 else [self._try_batch(wave[0])]
-            faults += [fault for fault in outcomes if fault is not None]
-            if faults:
-                self._put_back([action for unsent, _ in chunks[start + len(wave):] for action in unsent])
-                break
-        if faults:
-            if not self._backoff.failing:
-                self.logger.warning(f"SQS refused deletes/visibility changes, retrying with backoff: {faults[0]}")
-            self.stats.record_error(f"resolve: {faults[0]}")
-            return False
+    def _send(self, batches: list[Batch], stopping: bool) -> bool:
+        """Send the batches taken; on a broker fault put back what was not sent, back off, report False."""
+        for index, (actions, delete) in enumerate(batches):
+            try:
+                self._send_batch(actions, delete)
+            except _BrokerFault as fault:
+                self._put_back([action for unsent, _ in batches[index:] for action in unsent])
+                self._broker_failed(fault, stopping)
+                return False
         if self._backoff.failing:
-            self.logger.info("SQS accepts deletes/visibility changes again")
-            self._backoff.reset()
+            with self._condition:
+                if self._backoff.failing:
+                    self.logger.info("SQS accepts deletes/visibility changes again")
+                    self._backoff.reset()
         return True
 
-    def _try_batch(self, chunk: tuple[list[PendingAction], bool]) -> Optional["_BrokerFault"]:
-        """Send one batch; a fault puts its actions back and is returned, not raised."""
-        actions, delete = chunk
-        try:
-            self._send_batch(actions, delete)
-        except _BrokerFault as fault:
-            self._put_back(actions)
-            return fault
-        return None
+    def _broker_failed(self, fault: "_BrokerFault", stopping: bool) -> None:
+        """Log the first fault of a run of them, and hold every sender back (briefly when stopping)."""
+        with self._condition:
+            if not self._backoff.failing:
+                self.logger.warning(f"SQS refused deletes/visibility changes, retrying with backoff: {fault}")
+            self.stats.record_error(f"resolve: {fault}")
+            delay = 0.2 if stopping else self._backoff.next_delay()
+            self._resume_at = max(self._resume_at, monotonic() + delay)
 
     def _send_batch(self, actions: list[PendingAction], delete: bool) -> None:
         client = self.consumer.sqs_client

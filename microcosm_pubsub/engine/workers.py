@@ -22,6 +22,9 @@ from microcosm_pubsub.result import MessageHandlingResult, MessageHandlingResult
 
 
 Outcomes = list[tuple[SQSMessage, MessageHandlingResult]]
+# an idle worker thread's wait for a unit: a put, a freed FIFO group and the shutdown's drain wake it
+# sooner, so this only bounds how often idle threads wake (each wake costs CPU)
+IDLE_WAIT_SECONDS = 1.0
 # the stats counter of each result type, looked up once per message
 COUNTERS = {kind: kind.name.lower() for kind in MessageHandlingResultType}
 
@@ -57,9 +60,9 @@ class UnitLifecycle:
             if held_back:
                 self.release(held_back)
 
-    def take(self, lane: str, may_start: Callable[[], bool]) -> Optional[list[SQSMessage]]:
-        """The next unit of `lane` (None after 0.2 s); one taken as a halt came is put back unstarted."""
-        unit = self.work.get(timeout=0.2, lane=lane)
+    def take(self, lane: str, may_start: Callable[[], bool], timeout: float = 0.2) -> Optional[list[SQSMessage]]:
+        """The next unit of `lane` (None after `timeout`); one taken as a halt came is put back unstarted."""
+        unit = self.work.get(timeout=timeout, lane=lane)
         if unit is not None and not may_start():
             self.put_back(unit)
             return None
@@ -105,7 +108,7 @@ class ThreadWorkers:
                 if self._stopping.wait(0.2):
                     return
                 continue
-            unit = self.lifecycle.take(THREADS, self.may_start)
+            unit = self.lifecycle.take(THREADS, self.may_start, IDLE_WAIT_SECONDS)
             if unit is not None:
                 self._work_on(unit)
             elif self._stopping.is_set():
