@@ -15,8 +15,13 @@ MEDIA_TYPE_ATTRIBUTE = "media_type"
 
 def attribute_text(name: str, *attribute_sets: Optional[dict]) -> Optional[str]:
     """The string value of attribute `name` in the first set that has it, in any spelling."""
+    return first_attribute_text(name, attribute_sets)
+
+
+def first_attribute_text(name: str, attribute_sets: tuple[Optional[dict], ...]) -> Optional[str]:
+    """`attribute_text` for callers that already hold the sets as a tuple (no repacking per message)."""
     for attributes in attribute_sets:
-        value = (attributes or {}).get(name) if isinstance(attributes, dict) else None
+        value = attributes.get(name) if isinstance(attributes, dict) and attributes else None
         if isinstance(value, dict):
             text = value.get("StringValue", value.get("Value", value.get("stringValue")))
             if isinstance(text, str):
@@ -32,8 +37,10 @@ def check_media_type_attribute(media_type: Optional[str], *attribute_sets: Optio
     chosen by the body: a sender who makes them differ gets a message past a filter meant to
     keep it out. Producers here and in the earlier library always set both the same.
     """
-    announced = attribute_text(MEDIA_TYPE_ATTRIBUTE, *attribute_sets)
-    if announced is not None and media_type is not None and announced != media_type:
+    if media_type is None:
+        return
+    announced = first_attribute_text(MEDIA_TYPE_ATTRIBUTE, attribute_sets)
+    if announced is not None and announced != media_type:
         raise BadMessageError(
             f"the media_type message attribute ({printable(announced, 200)}) differs from the body's "
             f"mediaType ({printable(media_type, 200)}): subscriptions filter on one and handlers run on "

@@ -47,9 +47,11 @@ def parse_pointer(message: Any) -> Optional[PayloadPointer]:
     The pointer a message body holds, or None when it is an ordinary message.
 
     Accepts the body as text or already parsed. Ordinary bodies are JSON objects, so a cheap look
-    at the first character rules almost all of them out before anything is parsed.
+    at the type (or, for text, the first character) rules almost all of them out.
 
     """
+    if isinstance(message, dict):
+        return None
     if isinstance(message, (bytes, bytearray)):
         message = message.decode("utf-8", errors="replace")
     if isinstance(message, str):
