@@ -28,7 +28,12 @@ def test_sigterm_mid_run_of_an_async_daemon_loses_nothing_and_duplicates_nothing
     first = start_daemon(broker.endpoint_url, *args, env=env, script=ASYNC_DAEMON)
 
     # When it gets SIGTERM mid-run, while many coroutines are awaiting
-    assert wait_for(lambda: first.mid_run(60) or not first.alive(), timeout=30, interval=0.01), first.output()
+    def in_flight() -> int:
+        return len(first.handled("started")) - len(first.handled())
+
+    # (between two received batches nothing may be awaiting: wait for a moment when many are)
+    assert wait_for(lambda: (first.mid_run(60) and in_flight() > 1) or not first.alive(), timeout=30,
+                    interval=0.005), first.output()
     in_flight_at_stop = len(first.handled("started")) - len(first.handled())
     stopped_at = monotonic()
     first.signal(signal.SIGTERM)
