@@ -74,11 +74,10 @@ class SNSMessageBodyParser(MessageBodyParser):
         return message, topic_arn
 
     def unwrap(self, body: Any) -> tuple[Any, Optional[str], dict]:
-        # two isinstance calls, not one against a tuple of types: about 25 ns less for each text
-        document = loads(body) if isinstance(body, str) or isinstance(body, bytes) else body
+        document = loads(body) if isinstance(body, (str, bytes)) else body
         if isinstance(document, dict) and "Message" in document and "mediaType" not in document:
             inner = document["Message"]
-            message = loads(inner) if isinstance(inner, str) or isinstance(inner, bytes) else inner
+            message = loads(inner) if isinstance(inner, (str, bytes)) else inner
             return message, document.get("TopicArn"), document.get("MessageAttributes") or {}
         return document, None, {}
 
@@ -102,11 +101,7 @@ class CodecMediaTypeAndContentParser(MediaTypeAndContentParser):
         self.pubsub_message_schema_registry = graph.pubsub_message_schema_registry
 
     def parse_media_type_and_content(self, message: Any) -> tuple[Optional[str], Optional[dict]]:
-        document = message
-        # the usual message is the object `unwrap` parsed, told apart first: a failing isinstance
-        # against a tuple of types costs about 0.1 µs
-        if not isinstance(message, dict) and isinstance(message, (str, bytes)):
-            document = loads(message)
+        document = loads(message) if isinstance(message, (str, bytes)) else message
         media_type = document.get("mediaType") if isinstance(document, dict) else None
         if not isinstance(media_type, str):
             raise MissingMediaTypeError()
@@ -147,21 +142,19 @@ class SQSEnvelope(MessageBodyParser, MediaTypeAndContentParser):
         if self.should_validate_md5:
             self.validate_md5(raw_message, body)
         message, topic_arn, envelope_attributes = self.unwrap(body)
-        # an object (the usual parsed body) is never a pointer: no call for it
-        pointer = None if isinstance(message, dict) else parse_pointer(message)
+        pointer = parse_pointer(message)
         media_type, content = (None, None) if pointer else self.parse_media_type_and_content(message)
         message_attributes = self.parse_message_attributes(raw_message)
         check_media_type_attribute(media_type, envelope_attributes, message_attributes)
         attributes = self.parse_attributes(raw_message)
-        # positional: keyword arguments to a class cost about 0.4 µs more per message
         sqs_message = SQSMessage(
-            consumer,
-            content,
-            media_type,
-            self.parse_message_id(raw_message),
-            self.parse_receipt_handle(raw_message),
-            topic_arn,
-            int(attributes.get("ApproximateReceiveCount", 1)),
+            consumer=consumer,
+            content=content,
+            media_type=media_type,
+            message_id=self.parse_message_id(raw_message),
+            receipt_handle=self.parse_receipt_handle(raw_message),
+            topic_arn=topic_arn,
+            approximate_receive_count=int(attributes.get("ApproximateReceiveCount", 1)),
         )
         sqs_message.attributes = attributes
         note_trace_carrier(sqs_message, envelope_attributes, message_attributes)

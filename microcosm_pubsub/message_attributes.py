@@ -15,11 +15,6 @@ MEDIA_TYPE_ATTRIBUTE = "media_type"
 
 def attribute_text(name: str, *attribute_sets: Optional[dict]) -> Optional[str]:
     """The string value of attribute `name` in the first set that has it, in any spelling."""
-    return first_attribute_text(name, attribute_sets)
-
-
-def first_attribute_text(name: str, attribute_sets: tuple[Optional[dict], ...]) -> Optional[str]:
-    """`attribute_text` for callers that already hold the sets as a tuple (no repacking per message)."""
     for attributes in attribute_sets:
         value = attributes.get(name) if isinstance(attributes, dict) and attributes else None
         if isinstance(value, dict):
@@ -39,7 +34,7 @@ def check_media_type_attribute(media_type: Optional[str], *attribute_sets: Optio
     """
     if media_type is None:
         return
-    announced = first_attribute_text(MEDIA_TYPE_ATTRIBUTE, attribute_sets)
+    announced = attribute_text(MEDIA_TYPE_ATTRIBUTE, *attribute_sets)
     if announced is not None and announced != media_type:
         raise BadMessageError(
             f"the media_type message attribute ({printable(announced, 200)}) differs from the body's "

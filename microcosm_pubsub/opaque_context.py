@@ -10,17 +10,23 @@ message's keys, case-folded in one update; anything else goes through `initializ
 """
 from contextvars import ContextVar
 from copy import deepcopy
-from typing import Any, Callable
+from typing import Any, Callable, Optional
 
 from microcosm.opaque import NormalizedDict, Opaque
 
 
 def message_context(opaque: Any, make_context: Callable[[Any], dict], message: Any) -> Any:
     """A context manager holding `message`'s context in `opaque` while it is handled."""
-    store = getattr(opaque, "_store", None)
-    if type(opaque) is not Opaque or not isinstance(store, ContextVar):
+    store = _store_of(opaque)
+    if store is None:
         return opaque.initialize(make_context, message)
     return StoreContext(store, make_context(message))
+
+
+def _store_of(opaque: Any) -> Optional[ContextVar]:
+    """The context variable behind microcosm's own `Opaque`; None for any other opaque."""
+    store = getattr(opaque, "_store", None) if type(opaque) is Opaque else None
+    return store if isinstance(store, ContextVar) else None
 
 
 class StoreContext:
@@ -51,8 +57,5 @@ def current_context(opaque: Any) -> Any:
     For microcosm's `Opaque` that is its current store (the same dict its item access reaches
     through three more calls); any other opaque is used as it is.
     """
-    if type(opaque) is Opaque:
-        store = getattr(opaque, "_store", None)
-        if isinstance(store, ContextVar):
-            return store.get()
-    return opaque
+    store = _store_of(opaque)
+    return opaque if store is None else store.get()

@@ -150,15 +150,15 @@ class MessageHandlingResult:
         if not logger.isEnabledFor(kind.level):
             return
         context = opaque.as_dict() if hasattr(opaque, "as_dict") else dict(opaque or {})
-        fields = log_fields({**context, **self.extra, "media_type": self.media_type} if self.extra
-                            else {**context, "media_type": self.media_type})
+        fields = log_fields({**context, **self.extra, "media_type": self.media_type})
         reason = self.reason
-        message_id = context.get(MESSAGE_ID_KEY)
-        if reason:
-            line = render(RESULT_LINE, media_type=self.media_type, result=kind.label, message_id=message_id,
-                          reason=reason)
-        else:
-            line = render(RESULT_LINE_NO_REASON, media_type=self.media_type, result=kind.label, message_id=message_id)
+        line = render(
+            RESULT_LINE if reason else RESULT_LINE_NO_REASON,
+            media_type=self.media_type,
+            result=kind.label,
+            message_id=context.get(MESSAGE_ID_KEY),
+            reason=reason,
+        )
         exc_info = self.exc_info
         if exc_info is not None:
             exc_info = None if isinstance(exc_info[1], BadMessageError) else printable_exc_info(exc_info)

@@ -54,11 +54,10 @@ class UnitLifecycle:
         self.stats.finished(len(unit), [COUNTERS[result.result] for _, result in outcomes])
         for message, result in outcomes:
             self.settle(message, result)
-        if self.work.fifo:
-            failed_groups = {message.message_group_id for message, result in outcomes if result.result.retry}
-            held_back = self.work.done(unit, failed_groups)
-            if held_back:
-                self.release(held_back)
+        failed_groups = {message.message_group_id for message, result in outcomes if result.result.retry}
+        held_back = self.work.done(unit, failed_groups)
+        if held_back:
+            self.release(held_back)
 
     def take(self, lane: str, may_start: Callable[[], bool], timeout: float = 0.2) -> Optional[list[SQSMessage]]:
         """The next unit of `lane` (None after `timeout`); one taken as a halt came is put back unstarted."""

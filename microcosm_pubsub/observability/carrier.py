@@ -43,13 +43,8 @@ def attribute_value(attribute: Any) -> Optional[str]:
 
 
 def read_carrier(*attribute_maps: Any) -> Optional[dict[str, str]]:
-    """The trace attributes of the first map that has a `traceparent` (None when none has)."""
-    return first_carrier(attribute_maps)
-
-
-def first_carrier(attribute_maps: tuple[Any, ...]) -> Optional[dict[str, str]]:
     """
-    `read_carrier` for callers that already hold the maps as a tuple (no repacking per message).
+    The trace attributes of the first map that has a `traceparent` (None when none has).
 
     Every received message comes through here: a plain dict is told apart by its type, since an
     `isinstance` check against `typing.Mapping` costs about half a microsecond.
@@ -72,7 +67,7 @@ def first_carrier(attribute_maps: tuple[Any, ...]) -> Optional[dict[str, str]]:
 
 def note_trace_carrier(message: Any, *attribute_maps: Any) -> None:
     """Keep a received message's trace context on it, for the span its handling runs in."""
-    carrier = first_carrier(attribute_maps)
+    carrier = read_carrier(*attribute_maps)
     if carrier is not None:
         setattr(message, CARRIER_ATTRIBUTE, carrier)
 

@@ -83,13 +83,8 @@ def offloaded_payload(message: Any) -> Optional[OffloadedPayload]:
 
 
 def resolve_payload(message: Any) -> None:
-    """
-    Download and decode a message's offloaded payload, once; `PayloadError`s say why it cannot be.
-
-    Every received message passes here and almost none is offloaded, so the look-up is inlined.
-
-    """
-    offloaded = getattr(message, OFFLOADED_ATTRIBUTE, None)
+    """Download and decode a message's offloaded payload, once; `PayloadError`s say why it cannot be."""
+    offloaded = offloaded_payload(message)
     if offloaded is None or offloaded.resolved:
         return
     offloaded.decode(offloaded.resolver.fetch(offloaded.pointer, offloaded.announced_size))
