@@ -4,7 +4,8 @@ library (whichever `microcosm_pubsub` the running Python imports).
 
     python benchmarks/lambda_warm.py --records 10 --events 200
 
-Prints one JSON line to stderr (the daemons' INFO log lines go to stdout, as in Lambda): the median and p90 milliseconds per event after a warm-up event, and the
+Prints one JSON line to stderr (the daemons' INFO log lines go to stdout, as in Lambda): the
+median and p90 milliseconds per event after a warm-up event, and the
 graph builds per warm event (counted by wrapping `create_object_graph`). The earlier
 `microcosm-pubsub` (3.0.0) handles only `Records[0]`; run it from its own virtualenv with
 `--records 1`. A trivial handler is bound to `created("bench_job")`; each record's body is what

@@ -21,7 +21,7 @@ is >= 0.85 each way.
 import argparse
 import logging
 import sys
-from json import dumps, loads
+from json import loads
 from os.path import abspath, dirname
 from statistics import median
 from threading import Event, Lock, Thread
@@ -156,7 +156,8 @@ class OffloadBench:
                     pointer = parse_pointer(loads(message["Body"])["Message"])
                     self.s3.get_object(Bucket=pointer.bucket, Key=pointer.key)["Body"].read()
                 sqs.delete_message_batch(QueueUrl=queue_url, Entries=[
-                    dict(Id=str(index), ReceiptHandle=message["ReceiptHandle"]) for index, message in enumerate(messages)
+                    dict(Id=str(index), ReceiptHandle=message["ReceiptHandle"])
+                    for index, message in enumerate(messages)
                 ])
                 with lock:
                     deleted[0] += len(messages)

@@ -55,7 +55,8 @@ def publish_rates(broker: Broker, single: int, bulk: int, produce_batch_size: in
             else:
                 def loop() -> None:
                     for start in range(0, bulk, produce_batch_size):
-                        producer.produce_batch(MEDIA_TYPE, [dict(CONTENT) for _ in range(min(produce_batch_size, bulk - start))])
+                        size = min(produce_batch_size, bulk - start)
+                        producer.produce_batch(MEDIA_TYPE, [dict(CONTENT) for _ in range(size)])
                 count = bulk
             rates[name] = timed_loop(client, "sns", count, loop)
         finally:

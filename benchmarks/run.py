@@ -17,7 +17,7 @@ from typing import Any, Callable, Optional
 sys.path.insert(0, dirname(abspath(__file__)))
 
 from broker import Broker, moto_broker, use_fake_credentials  # noqa: E402
-from consume import drain_with_engine, drain_with_floor  # noqa: E402
+from consume import drain_inline, drain_pipelined, drain_with_engine, drain_with_floor  # noqa: E402
 from dispatch import dispatch_costs  # noqa: E402
 from drop_in import handle_batch_costs  # noqa: E402
 from memory import rss_growth  # noqa: E402
@@ -142,6 +142,8 @@ def run_drains(args: argparse.Namespace, broker: Broker, body: str, table: Table
             "engine_c1": (n, lambda q: drain_with_engine(url, q, n, 1, trivial_handler)),
             "floor_t8": (n, lambda q: drain_with_floor(url, q, n, 8)),
             "engine_c8": (n, lambda q: drain_with_engine(url, q, n, 8, trivial_handler)),
+            "inline_t1": (n, lambda q: drain_inline(url, q, n)),
+            "pipelined_t2": (n, lambda q: drain_pipelined(url, q, n)),
         })
     s1, s16 = args.slow_messages, args.slow_messages * 5
     if "slow" in args.only:
@@ -178,6 +180,13 @@ def run_drains(args: argparse.Namespace, broker: Broker, body: str, table: Table
                       spread([r.cpu_microseconds_per_message for r in ours], "{:.0f}"),
                       spread([r.cpu_microseconds_per_message for r in floor], "{:.0f}"),
                       f"{cpu_ratio:.0%}", "<= 110%", cpu_ratio <= 1.10)
+        for name, label in (("pipelined_t2", "raw receive and delete on 2 threads"),
+                            ("inline_t1", "floor 1 thread + parse + process_message")):
+            ours, floor = results[name], results["floor_t1"]
+            cpu_ratio = median(o.cpu_seconds / f.cpu_seconds for o, f in zip(ours, floor))
+            table.add(1, f"client CPU µs/msg, {label} (reference)",
+                      spread([r.cpu_microseconds_per_message for r in ours], "{:.0f}"),
+                      spread([r.cpu_microseconds_per_message for r in floor], "{:.0f}"), f"{cpu_ratio:.0%}")
     if "slow" in args.only:
         table.section(2, f"drain, handler sleeping 20 ms (msgs/s; c1: {s1} msgs, c16: {s16} msgs; "
                       "floor threads handle their 10 in turn)")
@@ -228,8 +237,8 @@ def run_publish(args: argparse.Namespace, broker: Broker, table: Table) -> None:
                   f">= {target:.0%}" if target else "", None if target is None else ratio >= target)
     for label, ours, floor in (("produce()", "produce", "raw_publish"), ("produce_batch()", "produce_batch",
                                                                          "raw_publish_batch")):
-        table.add(3, f"client CPU µs/msg, {label}", spread([r.cpu_microseconds_per_message for r in figures(ours)],
-                                                            "{:.0f}"),
+        table.add(3, f"client CPU µs/msg, {label}",
+                  spread([r.cpu_microseconds_per_message for r in figures(ours)], "{:.0f}"),
                   spread([r.cpu_microseconds_per_message for r in figures(floor)], "{:.0f}"))
     for label, ours, floor, limit in (("produce()", "produce", "raw_publish", None),
                                       ("produce_batch()", "produce_batch", "raw_publish_batch", 0.11)):
@@ -260,6 +269,10 @@ def run_dispatch(args: argparse.Namespace, table: Table) -> None:
     table.add(4, "dispatcher.handle_batch, stub client, INFO log on (floor: 2 json.loads)", spread(ours, "{:.1f}"),
               spread(floor, "{:.1f}"), f"{median(f / o for o, f in zip(ours, floor)):.2f} of floor", "<= 40",
               median(ours) <= 40)
+    bound = [run["bound"] for run in drop_in]
+    table.add(4, "floor + one INFO result record per message (the bound for a dispatcher that logs)",
+              spread(bound, "{:.1f}"), spread(floor, "{:.1f}"),
+              f"{median(f / b for b, f in zip(bound, floor)):.2f} of floor")
 
 
 def run_rss(args: argparse.Namespace, broker: Broker, body: str, table: Table) -> None:

@@ -53,8 +53,8 @@ def run_batch(args: Any, broker: Any, body: str, table: Any, drained: Any, progr
     table.section(8, f"batch handler, 20 ms per call of up to 10, vs 20 ms per message, both c{concurrency} (msgs/s)")
     speedup = median(b.rate / p.rate for b, p in zip(rates["batch"], rates["per_message"]))
     table.add(8, f"@handles_batch ({n} msgs) vs per-message ({slow_n} msgs)",
-              spread([r.rate for r in rates["batch"]], "{:.0f}"), spread([r.rate for r in rates["per_message"]],
-                                                                          "{:.0f}"),
+              spread([r.rate for r in rates["batch"]], "{:.0f}"),
+              spread([r.rate for r in rates["per_message"]], "{:.0f}"),
               f"{speedup:.1f}x", ">= 5x", speedup >= 5)
 
 

@@ -18,7 +18,6 @@ from typing import Any, Callable, Optional
 from microcosm_pubsub.arguments import MAX_PROCESSES, add_engine_arguments, process_count
 
 
-
 def _callback_envelope_class() -> type:
     """`CallbackSQSEnvelope`, defined on first use so that `pubsub --help` imports nothing else."""
     from microcosm_pubsub.codecs import DEFAULT_MEDIA_TYPE
@@ -128,7 +127,8 @@ def add_consume_parser(subparsers: Any) -> None:
     parser = subparsers.add_parser("consume", help="run a callback over every message of a queue")
     parser.add_argument("--callback", help="package.module:function_or_class (or `callback` in --config)")
     parser.add_argument("--sqs-queue-url", help="the queue (or a JSON lines file, or STDIN)")
-    parser.add_argument("--config", help="TOML or JSON: [consumer_config] for the callback, other sections configure the graph")
+    parser.add_argument("--config",
+                        help="TOML or JSON: [consumer_config] for the callback, other sections configure the graph")
     parser.add_argument("--processes", type=process_count, default=1,
                         help=f"worker processes, 1 to {MAX_PROCESSES} (default 1)")
     add_engine_arguments(parser)
@@ -211,4 +211,3 @@ def make_callback_daemon(target: Any, args: Namespace, file_config: dict, queue_
 
     CallbackConsumerDaemon.__name__ = f"CallbackConsumer[{args.callback}]"
     return CallbackConsumerDaemon
-

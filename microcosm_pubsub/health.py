@@ -33,7 +33,8 @@ MAX_ERROR_CHARS = 160
 REDACTIONS = (
     (re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://[^\s'\"]+"), "<url>"),
     (re.compile(r"\barn:[^\s'\"]+"), "<arn>"),
-    (re.compile(r"\b(\w*(?:token|secret|password|credential|signature)\w*)=[^\s,'\"]+", re.IGNORECASE), r"\1=<redacted>"),
+    (re.compile(r"\b(\w*(?:token|secret|password|credential|signature)\w*)=[^\s,'\"]+", re.IGNORECASE),
+     r"\1=<redacted>"),
     (re.compile(r"\b(?:AKIA|ASIA)[A-Z0-9]{12,}\b"), "<access-key>"),
     (re.compile(r"\b\d{1,3}(?:\.\d{1,3}){3}(?::\d+)?\b"), "<host>"),
     (re.compile(r"\b(?:[a-z0-9-]+\.)+[a-z]{2,}(?::\d+)?\b"), "<host>"),

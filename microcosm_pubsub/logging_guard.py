@@ -47,7 +47,8 @@ def check_logging_config(config: Any, name: str) -> None:
 
 
 def _imports(path: tuple, value: Any) -> bool:
-    return bool(path) and path[-1] in IMPORTING_KEYS or (isinstance(value, str) and value.startswith(IMPORTING_PREFIXES))
+    named_importing = bool(path) and path[-1] in IMPORTING_KEYS
+    return named_importing or (isinstance(value, str) and value.startswith(IMPORTING_PREFIXES))
 
 
 def _leaves(node: Any, path: tuple) -> Iterator[tuple[tuple, Any]]:

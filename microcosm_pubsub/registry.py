@@ -31,7 +31,7 @@ CATCH_ALL = "*"
 
 @dataclass(frozen=True)
 class BatchSpec:
-    """How a batch handler (`@handles_batch`) takes its messages: up to `max_size`, waiting at most `max_wait_seconds`."""
+    """How a batch handler (`@handles_batch`) takes its messages: up to `max_size`, waiting `max_wait_seconds`."""
 
     max_size: int = 10
     max_wait_seconds: float = 1.0

@@ -3,7 +3,6 @@ A daemon fed a hostile corpus: every good message is handled once, every bad one
 with a log line naming its id and reason, and nothing in the output is expanded, forged or secret.
 
 """
-from json import dumps
 
 from daemon_support import FAKE_SECRET_KEY, ITEM_MEDIA_TYPE
 

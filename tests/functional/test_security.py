@@ -11,8 +11,9 @@ SESSION_TOKEN = "a-distinctive-token"
 
 
 @pytest.mark.parametrize("level", [None, "DEBUG"])
-def test_debug_daemon_never_prints_secret_key_or_session_token(broker, moto_endpoint, start_daemon, make_items,
-                                                              wait_for, level):
+def test_debug_daemon_never_prints_secret_key_or_session_token(
+    broker, moto_endpoint, start_daemon, make_items, wait_for, level,
+):
     """A --debug daemon that handles good and bad messages and rides out a broker fault prints no secret."""
     # Given a daemon run with --debug (and, in one case, every logger at DEBUG) and a session token
     env = {"AWS_SECRET_ACCESS_KEY": SECRET_KEY, "AWS_SESSION_TOKEN": SESSION_TOKEN}

@@ -119,7 +119,8 @@ def test_missing_sdk_disables(monkeypatch):
 
 def test_module_imports_without_sentry_sdk():
     """The module imports when sentry-sdk cannot be imported."""
-    code = "import sys; sys.modules['sentry_sdk'] = None; import microcosm_pubsub.sentry as s; assert s.sentry_sdk is None"
+    code = ("import sys; sys.modules['sentry_sdk'] = None; "
+            "import microcosm_pubsub.sentry as s; assert s.sentry_sdk is None")
     subprocess.run([sys.executable, "-c", code], check=True)
 
 

@@ -119,7 +119,8 @@ def test_cli_dry_run_json_lists_changes_without_making_them(account, tmp_path, c
     config = tmp_path / "config.json"
     config.write_text(json.dumps(sample_config()))
     with pytest.raises(SystemExit) as exit_info:
-        main(["infra", "apply", "--daemon", "infra_sample:SampleDaemon", "--config", str(config), "--dry-run", "--json"])
+        main(["infra", "apply", "--daemon", "infra_sample:SampleDaemon", "--config", str(config),
+              "--dry-run", "--json"])
     assert exit_info.value.code == 0
     report = json.loads(capsys.readouterr().out)
     assert report["dry_run"] and any(change.startswith("create queue infra-sample") for change in report["changes"])

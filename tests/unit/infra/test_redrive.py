@@ -3,7 +3,6 @@
 
 """
 import io
-import json
 from time import monotonic
 
 import pytest
@@ -115,8 +114,8 @@ def test_move_task_when_the_broker_has_it(core_aws_env):
     source, dlq = "https://sqs.us-east-1.amazonaws.com/1/orders", "https://sqs.us-east-1.amazonaws.com/1/orders-dlq"
     arn = "arn:aws:sqs:us-east-1:1:"
     with Stubber(sqs) as stub:
-        stub.add_response("get_queue_attributes", {"Attributes": {"QueueArn": arn + "orders-dlq",
-                                                                   "ApproximateNumberOfMessages": "40"}})
+        attributes = {"QueueArn": arn + "orders-dlq", "ApproximateNumberOfMessages": "40"}
+        stub.add_response("get_queue_attributes", {"Attributes": attributes})
         stub.add_response("list_dead_letter_source_queues", {"queueUrls": [source]})
         stub.add_response("get_queue_attributes", {"Attributes": {"QueueArn": arn + "orders"}})
         stub.add_response("start_message_move_task", {"TaskHandle": "task-1"},

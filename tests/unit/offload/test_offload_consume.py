@@ -98,7 +98,7 @@ def test_raw_pointers_and_the_legacy_format_are_read(offload_graph, core_broker,
 
 
 def test_an_s3_error_fails_only_its_message_and_it_is_retried(make_offload_graph, core_broker, s3):
-    """A throttled GetObject makes that message FAILED with the reason; the rest of the batch succeeds; it comes back."""
+    """A throttled GetObject fails that message with the reason; the rest of the batch succeeds; it comes back."""
     graph = make_offload_graph(consumer=RETRY_AT_ONCE)
     store = consumer_s3(graph)
     store.s3_client = FlakyS3(store.s3_client, {"throttled": "SlowDown"})
