@@ -2,8 +2,8 @@
 `get`: the GET that `URIHandler` sends, bounded in time, size and target.
 
 Why: a message's `uri` is data, written by whoever can publish to the topic, so the fetch treats it
-as hostile input. Each bound raises its own `FetchRefused` subclass, which `URIHandler` turns into
-the message's outcome.
+as hostile input. Each bound raises its own `FetchRefused` subclass: `URIHandler` retries a
+`ResourceTooSlow` as a `Nack` and lets the others fail the message (retried, then dead-lettered).
 
 - Time: one deadline (`timeout`) covers the whole fetch: connecting, TLS, the headers, every body
   read and every redirect. A per-read timeout alone never fires against a server that sends one

@@ -7,9 +7,11 @@ copes with a message that arrives before the resource is committed (a 404 is ret
 
 The GET is bounded (`bounded_get`): one deadline for the whole fetch, a size cap, and no
 loopback or link-local target unless allowed (the settings: `uri_settings`). A refused fetch
-settles the message: too slow is a `Nack` (retried: it may pass next time), too large or not
-allowed a `Drop` (deleted, logged and counted as dropped: a retry would not change it). Each
-reason names the config key to change. Only the settings that differ from the defaults are passed
+settles the message: too slow is a `Nack` (retried: it may pass next time); too large or not
+allowed fails the message (FAILED, a WARNING naming the config key to change), so it is retried
+by the backoff policy and, with a redrive policy, moves to the dead-letter queue. Our limits never
+delete a message: after an upgrade that tightens them, or a missing `allowed_hosts` entry, the
+fix is the config key and a redrive, not lost messages. Only the settings that differ from the defaults are passed
 to `get`, so suites that patch `microcosm_pubsub.handlers.uri_handler.get` and
 `assert_called_with(uri, headers=...)` still pass; a patched `get` sends nothing, so it skips
 the bounds too (made-up host names need no config).
@@ -27,7 +29,7 @@ from requests.exceptions import InvalidSchema
 
 from microcosm_pubsub.constants import DEFAULT_RESOURCE_CACHE_TTL, RECEIPT_HANDLE_KEY
 from microcosm_pubsub.conventions.lifecycle import LifecycleChange
-from microcosm_pubsub.errors import Drop, Nack
+from microcosm_pubsub.errors import Nack
 from microcosm_pubsub.handlers.bounded_get import (  # noqa: F401 (re-exported)
     DEFAULT_MAX_RESPONSE_BYTES,
     DEFAULT_REQUEST_TIMEOUT_SECONDS,
@@ -69,8 +71,8 @@ class URIHandler(metaclass=ABCMeta):
     message carries enough to need no fetch; returns False), handled (`handle` is truthy; returns
     True), ignored (`handle` is falsy; returns False) or a `Nack` (the resource is not there, or
     not yet at the value the message announces, or the fetch ran out of time). A fetch refused as
-    too large or not allowed ends it as a `Drop`. Subclasses override `handle`, and optionally
-    `get_reason_to_skip`, `resource_type` and `nack_if_not_found`.
+    too large or not allowed fails it (retried, then dead-lettered). Subclasses override `handle`,
+    and optionally `get_reason_to_skip`, `resource_type` and `nack_if_not_found`.
 
     """
 
@@ -212,8 +214,8 @@ class URIHandler(metaclass=ABCMeta):
         """
         Call the module's `get` with the settings that differ from its defaults.
 
-        A refusal becomes the message's outcome: too slow may pass on a retry (`Nack`), too large
-        and not allowed will not (`Drop`). A scheme `requests` cannot fetch is logged.
+        Too slow may pass on a retry (`Nack`). Too large and not allowed propagate as failures:
+        retried, then dead-lettered, never deleted. A scheme `requests` cannot fetch is logged.
 
         """
         options = get_options(self.request_timeout_seconds, self.max_response_bytes, self.allowed_hosts)
@@ -221,8 +223,6 @@ class URIHandler(metaclass=ABCMeta):
             return get(uri, headers=headers, **options)
         except ResourceTooSlow as error:
             raise Nack(self.retry_nack_timeout, reason=str(error)) from error
-        except FetchRefused as error:
-            raise Drop(str(error)) from error
         except InvalidSchema:
             self.logger.error(
                 "Error was found when trying to process uri. Check schema",

@@ -11,6 +11,7 @@ import pytest
 
 from microcosm_pubsub.conventions import created
 from microcosm_pubsub.errors import Drop, HaltConsumer, IgnoreMessage, Nack, SkipMessage
+from microcosm_pubsub.handlers.uri_handler import URIHandler
 from microcosm_pubsub.message import SQSMessage
 from microcosm_pubsub.result import MessageHandlingResultType as Result
 
@@ -198,6 +199,20 @@ def test_other_exceptions_fail_and_are_retried(dispatch, sqs):
 
     assert result.result is Result.FAILED
     assert result.exc_info[0] is ValueError
+    assert visibility_timeouts(sqs) == [5]
+
+
+@pytest.mark.parametrize("uri, config_key", [
+    ("http://169.254.169.254/latest/meta-data/", "uri_handler.allowed_hosts"),
+    ("file:///etc/passwd", "only http and https"),
+])
+def test_a_refused_uri_fetch_fails_and_is_retried_never_deleted(graph, dispatch, sqs, uri, config_key):
+    """A URIHandler fetch refused by its limits keeps the message (retried, then dead-lettered)."""
+    result = dispatch(URIHandler(graph), body=dumps(dict(mediaType=JOB, uri=uri)))
+
+    assert result.result is Result.FAILED
+    assert config_key in result.reason
+    sqs.delete_message.assert_not_called()
     assert visibility_timeouts(sqs) == [5]
 
 

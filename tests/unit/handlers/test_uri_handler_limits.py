@@ -25,10 +25,13 @@ from cryptography.x509.oid import NameOID
 from microcosm.api import create_object_graph
 from microcosm.loaders import load_from_dict
 
-from microcosm_pubsub.errors import ConfigurationError, Drop, Nack
+from microcosm_pubsub.errors import ConfigurationError, Nack
 from microcosm_pubsub.handlers.uri_handler import (
     DEFAULT_MAX_RESPONSE_BYTES,
     DEFAULT_REQUEST_TIMEOUT_SECONDS,
+    FetchRefused,
+    ResourceNotAllowed,
+    ResourceTooLarge,
     URIHandler,
 )
 
@@ -188,9 +191,14 @@ def fetch(handler, uri):
     started = monotonic()
     try:
         outcome = handler.get_resource(dict(uri=uri), uri)
-    except (Drop, Nack) as error:
+    except (FetchRefused, Nack) as error:
         outcome = error
     return outcome, monotonic() - started
+
+
+def reason(outcome):
+    """The text a refusal logs as the message's reason."""
+    return outcome.reason if isinstance(outcome, Nack) else str(outcome)
 
 
 def test_allowed_local_host_is_fetched(server, graph):
@@ -222,19 +230,19 @@ def test_the_deadline_holds_over_tls(tls_server, graph):
 
 
 def test_a_declared_huge_body_is_refused_before_reading(server, graph):
-    """A Content-Length over the cap drops the message at once, without waiting for the body."""
+    """A Content-Length over the cap refuses the fetch at once, without waiting for the body."""
     outcome, elapsed = fetch(local_handler(graph, request_timeout_seconds=30.0), f"{server.url}/declared_huge")
 
-    assert isinstance(outcome, Drop), outcome
-    assert "Content-Length" in outcome.reason
-    assert f"{DEFAULT_MAX_RESPONSE_BYTES} byte limit" in outcome.reason
-    assert "uri_handler.max_response_bytes" in outcome.reason
+    assert isinstance(outcome, ResourceTooLarge), outcome
+    assert "Content-Length" in reason(outcome)
+    assert f"{DEFAULT_MAX_RESPONSE_BYTES} byte limit" in reason(outcome)
+    assert "uri_handler.max_response_bytes" in reason(outcome)
     assert elapsed < 5.0  # reading the dripped body would take 10 s, the deadline 30 s
 
 
 @pytest.mark.parametrize("route", ["unsized", "chunked_liar"])
 def test_an_endless_body_is_cut_off_at_the_cap(server, graph, route):
-    """A 64 MiB body without a true length is dropped after about 1 MiB, in bounded memory."""
+    """A 64 MiB body without a true length is refused after about 1 MiB, in bounded memory."""
     handler = local_handler(graph, max_response_bytes=CAP, request_timeout_seconds=30.0)
     tracemalloc.start()
     try:
@@ -244,21 +252,21 @@ def test_an_endless_body_is_cut_off_at_the_cap(server, graph, route):
         tracemalloc.stop()
     assert server.finished.wait(10), "the server should stop once the client hangs up"
 
-    assert isinstance(outcome, Drop), outcome
-    assert f"more than {CAP} bytes" in outcome.reason
+    assert isinstance(outcome, ResourceTooLarge), outcome
+    assert f"more than {CAP} bytes" in reason(outcome)
     assert peak < 8 * MiB
     assert server.sent < HUGE / 2  # the rest was never asked for (kernel buffers hold a few MiB)
 
 
 @pytest.mark.parametrize("host", ["127.0.0.1", "localhost", "[::1]"])
 def test_loopback_is_refused_by_default(server, graph, host):
-    """Without `allowed_hosts`, a loopback URI is dropped and nothing is requested."""
+    """Without `allowed_hosts`, a loopback URI is refused and nothing is requested."""
     uri = f"http://{host}:{server.server_address[1]}/json"
     outcome, _ = fetch(URIHandler(graph), uri)
 
-    assert isinstance(outcome, Drop), outcome
-    assert "a loopback address" in outcome.reason
-    assert "uri_handler.allowed_hosts" in outcome.reason
+    assert isinstance(outcome, ResourceNotAllowed), outcome
+    assert "a loopback address" in reason(outcome)
+    assert "uri_handler.allowed_hosts" in reason(outcome)
     assert server.requests == []
 
 
@@ -269,11 +277,11 @@ def test_loopback_is_refused_by_default(server, graph, host):
     ("http://[::ffff:127.0.0.1]/", "loopback"),
 ])
 def test_non_routable_targets_are_refused_without_connecting(graph, uri, kind):
-    """The metadata endpoint and other non-routable addresses are dropped before any connection."""
+    """The metadata endpoint and other non-routable addresses are refused before any connection."""
     outcome, _ = fetch(URIHandler(graph), uri)
 
-    assert isinstance(outcome, Drop), outcome
-    assert f"a {kind} address" in outcome.reason
+    assert isinstance(outcome, ResourceNotAllowed), outcome
+    assert f"a {kind} address" in reason(outcome)
 
 
 @pytest.mark.parametrize("uri", ["file:///etc/passwd", "ftp://127.0.0.1/x", "gopher://127.0.0.1:70/"])
@@ -281,8 +289,8 @@ def test_other_schemes_are_refused(graph, uri):
     """Only http and https URIs are fetched, even from an allowed host."""
     outcome, _ = fetch(local_handler(graph), uri)
 
-    assert isinstance(outcome, Drop), outcome
-    assert "only http and https" in outcome.reason
+    assert isinstance(outcome, ResourceNotAllowed), outcome
+    assert "only http and https" in reason(outcome)
 
 
 def test_a_redirect_to_the_metadata_endpoint_is_refused(server, graph):
@@ -290,8 +298,8 @@ def test_a_redirect_to_the_metadata_endpoint_is_refused(server, graph):
     uri = f"{server.url}/redirect/http://169.254.169.254/latest/meta-data/"
     outcome, _ = fetch(local_handler(graph), uri)
 
-    assert isinstance(outcome, Drop), outcome
-    assert "'169.254.169.254'" in outcome.reason
+    assert isinstance(outcome, ResourceNotAllowed), outcome
+    assert "'169.254.169.254'" in reason(outcome)
 
 
 def test_a_redirect_within_allowed_hosts_is_followed(server, graph):
@@ -301,15 +309,15 @@ def test_a_redirect_within_allowed_hosts_is_followed(server, graph):
 
 
 def test_a_name_that_rebinds_to_loopback_is_refused(server, graph, network):
-    """A name that resolves to a public address when checked but connects to loopback is dropped."""
+    """A name that resolves to a public address when checked but connects to loopback is refused."""
     network["rebind.example"] = "127.0.0.1"
     public = [(2, 1, 6, "", ("93.184.216.34", 0))]
     uri = f"http://rebind.example:{server.server_address[1]}/json"
     with patch("microcosm_pubsub.handlers.bounded_get.getaddrinfo", return_value=public):
         outcome, _ = fetch(URIHandler(graph), uri)
 
-    assert isinstance(outcome, Drop), outcome
-    assert "127.0.0.1, a loopback address" in outcome.reason
+    assert isinstance(outcome, ResourceNotAllowed), outcome
+    assert "127.0.0.1, a loopback address" in reason(outcome)
     assert server.requests == []
 
 
@@ -327,8 +335,8 @@ def test_the_receipt_handle_is_not_sent(server, graph):
 
 
 def test_a_refusal_settles_the_message_through_the_handler_call(graph):
-    """Calling the handler on a refused URI raises the Drop that deletes the message."""
-    with pytest.raises(Drop, match="link local"):
+    """Calling the handler on a refused URI raises the refusal, which fails (never deletes) the message."""
+    with pytest.raises(ResourceNotAllowed, match="link local"):
         URIHandler(graph)(dict(uri="http://169.254.169.254/"))
 
 
