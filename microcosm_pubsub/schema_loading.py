@@ -7,8 +7,10 @@ validate it). `Schema.load` costs 12-14 µs even for a three-field schema such a
 dispatch and closures that plain schemas never need.
 
 `SchemaLoader` decides once per schema instance whether a plain loop is provably equivalent to
-`schema.load(data, unknown=EXCLUDE)`: no overridden loading methods, no hooks, and only fields
-whose `deserialize` it mirrors exactly (checked against marshmallow 4.4.0). For any other schema,
+`schema.load(data, unknown=EXCLUDE)`: no overridden loading methods, no hooks, only fields
+whose `deserialize` it mirrors exactly (checked against marshmallow 4.4.0), and callable defaults
+only of the builtin containers (`dict`, `list`, ...): a function of the user's is made by
+marshmallow, exactly once per load. For any other schema,
 and for any value the loop is not sure about (a wrong type, a missing required field, a `None`
 where none is allowed, bytes for a string...), the whole message goes to `schema.load`, so
 results and errors are marshmallow's own.
@@ -18,7 +20,7 @@ import math
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any, Callable, NamedTuple, Optional
 
-from marshmallow import EXCLUDE, Schema, ValidationError, fields, missing
+from marshmallow import EXCLUDE, Schema, fields, missing
 
 
 _UNSURE = object()
@@ -99,6 +101,10 @@ _CONVERTERS: dict[type, Callable[[Any, fields.Field], Any]] = {
 }
 
 
+# callable defaults that only make a fresh value: they never raise ValidationError nor return `missing`
+_PLAIN_DEFAULT_FACTORIES = (dict, list, set, frozenset, tuple, str, int, float, bool)
+
+
 class _FieldPlan(NamedTuple):
     data_key: str
     attribute: str
@@ -120,6 +126,10 @@ def _field_plan(name: str, field: fields.Field) -> Optional[_FieldPlan]:
         return None
     attribute = field.attribute or name
     if "." in attribute:
+        return None
+    if callable(field.load_default) and not any(field.load_default is made for made in _PLAIN_DEFAULT_FACTORIES):
+        # a function of the user's may raise ValidationError or return `missing`: marshmallow's
+        # handling of that is left to marshmallow, and the default is made exactly once
         return None
     return _FieldPlan(
         data_key=field.data_key if field.data_key is not None else name,
@@ -214,12 +224,5 @@ class SchemaLoader:
         # Defaults are made only once every value is known good, so a message that falls back to
         # marshmallow has not had them made already.
         for attribute, make_default in with_callable_default:
-            try:
-                value = make_default()
-            except ValidationError:
-                return _UNSURE
-            if value is missing:
-                del result[attribute]
-            else:
-                result[attribute] = value
+            result[attribute] = make_default()
         return result

@@ -63,7 +63,7 @@ class DefaultsSchema(Schema):
     plain = fields.String(load_default="fallback")
     shared = fields.Dict(load_default={"shared": True})
     made = fields.Raw(load_default=list)
-    made_missing = fields.Raw(load_default=lambda: missing)
+    made_dict = fields.Dict(load_default=dict)
     none_default = fields.Integer(load_default=None)
     nullable = fields.Boolean(allow_none=True)
     not_nullable = fields.Float(allow_none=False, load_default=1.5)
@@ -174,6 +174,10 @@ class WithDottedAttribute(Schema):
     name = fields.String(attribute="outer.inner")
 
 
+class WithFunctionDefault(Schema):
+    made_missing = fields.Raw(load_default=lambda: missing)
+
+
 class OverridesDeserialize(Schema):
     name = fields.String()
 
@@ -238,6 +242,7 @@ def ineligible_schemas():
         WithList(),
         WithTypedDict(),
         WithDottedAttribute(),
+        WithFunctionDefault(),
         OverridesDeserialize(),
         OverridesHandleError(),
         OverridesLoad(),
@@ -440,6 +445,28 @@ def test_callable_defaults_are_made_once_per_load():
         loader.load({})
     assert next(counter) == 2
     assert schema.load({"required": "r"}) == {"made": 3, "required": "r"}
+
+
+def test_a_default_function_that_refuses_is_called_once_with_marshmallows_error():
+    """A `load_default` function raising ValidationError runs once per load; the error is marshmallow's."""
+    calls = []
+
+    def refuse():
+        calls.append(1)
+        raise ValidationError("no default today")
+
+    class Refusing(Schema):
+        name = fields.String()
+        made = fields.Integer(load_default=refuse, data_key="madeKey")
+
+    schema = Refusing()
+    with pytest.raises(ValidationError) as ours:
+        SchemaLoader(schema).load({"name": "n"})
+    assert len(calls) == 1
+    with pytest.raises(ValidationError) as theirs:
+        schema.load({"name": "n"}, unknown=EXCLUDE)
+    assert (ours.value.messages, ours.value.valid_data) == (theirs.value.messages, theirs.value.valid_data)
+    assert ours.value.messages == {"madeKey": ["no default today"]}
 
 
 def test_codec_decodes_and_validates_through_the_loader():
