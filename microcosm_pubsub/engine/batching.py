@@ -125,7 +125,9 @@ class BatchDispatch:
         return ordered
 
 
-def hold_back_followers(messages: list[SQSMessage], results: list[MessageHandlingResult]) -> list[MessageHandlingResult]:
+def hold_back_followers(
+    messages: list[SQSMessage], results: list[MessageHandlingResult],
+) -> list[MessageHandlingResult]:
     """Retry (at once) every message that comes after a retried one of its FIFO group."""
     failed_groups: set = set()
     adjusted = []
@@ -148,7 +150,9 @@ def _as_exception(outcome: Any) -> Exception:
     return Nack(None, reason=f"batch handler reported {outcome!r:.100}")
 
 
-def handle_resolving(dispatcher: Any, messages: list[SQSMessage], bound_handlers: dict[str, Any]) -> list[MessageHandlingResult]:
+def handle_resolving(
+    dispatcher: Any, messages: list[SQSMessage], bound_handlers: dict[str, Any],
+) -> list[MessageHandlingResult]:
     """
     The drop-in path (`handle_message`, `handle_batch`) when batch handlers are registered: a batch
     handler's messages in batches of its `max_size`, the others one by one, each resolved at once.

@@ -180,7 +180,7 @@ class WorkQueue:
             return drained
 
     def has_startable(self) -> bool:
-        """Whether a runner asking now would get a unit (not a FIFO backlog behind busy groups, nor a batch not yet due)."""
+        """Whether a runner asking now gets a unit: not a FIFO backlog behind busy groups, nor a batch not yet due."""
         now = monotonic()
         with self._lock:
             return any(self._plan(lane, now)[0] is not None for lane in LANES)
