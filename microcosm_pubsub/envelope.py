@@ -160,14 +160,22 @@ class SQSEnvelope(MessageBodyParser, MediaTypeAndContentParser):
         note_trace_carrier(sqs_message, envelope_attributes, message_attributes)
         if pointer:
             size = declared_size(envelope_attributes, message_attributes)
-            self.note_offloaded(sqs_message, pointer, size)
+            self.note_offloaded(sqs_message, pointer, size, (envelope_attributes, message_attributes))
         return sqs_message
 
-    def note_offloaded(self, sqs_message: SQSMessage, pointer: PayloadPointer, size: Optional[int]) -> None:
-        """Attach the pointer, and how the payload will fill the message once downloaded."""
+    def note_offloaded(self, sqs_message: SQSMessage, pointer: PayloadPointer, size: Optional[int],
+                       attribute_sets: tuple[Optional[dict], ...] = ()) -> None:
+        """
+        Attach the pointer, and how the payload will fill the message once downloaded.
+
+        The downloaded body's media type is checked against the `media_type` attribute the
+        message arrived with, as a small message's is on receipt (`check_media_type_attribute`).
+        """
         def decode(payload: str) -> None:
             message, inner_topic_arn = self.parse_envelope(payload)
-            sqs_message.media_type, sqs_message.content = self.parse_media_type_and_content(message)
+            media_type, content = self.parse_media_type_and_content(message)
+            check_media_type_attribute(media_type, *attribute_sets)
+            sqs_message.media_type, sqs_message.content = media_type, content
             sqs_message.topic_arn = sqs_message.topic_arn or inner_topic_arn
 
         setattr(sqs_message, OFFLOADED_ATTRIBUTE, OffloadedPayload(pointer, size, self.payload_resolver, decode))

@@ -242,3 +242,33 @@ def test_credentials_stay_out_of_the_logs(make_offload_graph, core_broker, s3, c
 
     assert result.result is Result.FAILED and "no longer exists" in caplog.text
     assert "do-not-log" not in caplog.text
+
+
+def publish_pointer(core_broker, s3, key: str, payload: str, attribute_media_type: str) -> None:
+    """Publish a pointer to SNS with a `media_type` attribute, as an offloading producer does."""
+    s3.put_object(Bucket=BUCKET, Key=key, Body=payload.encode())
+    core_broker.sns.publish(
+        TopicArn=core_broker.topic_arn,
+        Message=pointer_body(BUCKET, key),
+        MessageAttributes={
+            "media_type": {"DataType": "String", "StringValue": attribute_media_type},
+            "ExtendedPayloadSize": {"DataType": "Number", "StringValue": str(len(payload.encode()))},
+        },
+    )
+
+
+def test_a_downloaded_body_of_another_media_type_than_its_attribute_is_refused(offload_graph, core_broker, s3):
+    """A large message cannot walk past a filter policy either: the payload's type must match the attribute."""
+    smuggled = "application/vnd.globality.pubsub._.created.offload_smuggled"
+    ran = []
+    publish_pointer(core_broker, s3, "smuggled", payload_of("smuggled"), attribute_media_type=smuggled)
+    publish_pointer(core_broker, s3, "honest", payload_of("honest"), attribute_media_type=BLOB)
+
+    handled = handle_all(offload_graph, lambda content: ran.append(content["name"]) or True)
+    results = {result.reason is None: result for result in handled}
+
+    assert ran == ["honest"]
+    assert results[True].result is Result.SUCCEEDED
+    refused = results[False]
+    assert refused.result is Result.FAILED
+    assert "differs from the body's mediaType" in refused.reason and smuggled in refused.reason
