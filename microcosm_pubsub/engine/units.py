@@ -31,7 +31,13 @@ class UnitRunner:
         self.batches = BatchDispatch(dispatcher, bound_handlers, fifo=fifo)
 
     def run(self, unit: list[SQSMessage]) -> Outcomes:
-        if self.router.route(unit[0]).batch is None:
+        route = self.router.route(unit[0])
+        if route.batch is None and offloaded_payload(unit[0]) is not None:
+            # a large message's media type is known only once its payload is downloaded: one of a
+            # batch handler's type is handed to it as a batch of one, never to it as if per-message
+            resolve_payload_for_handling(unit[0])
+            route = self.router.route(unit[0])
+        if route.batch is None:
             return [(unit[0], self.handle(unit[0]))]
         for message in unit:
             resolve_payload_for_handling(message)

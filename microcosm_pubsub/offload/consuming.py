@@ -99,6 +99,8 @@ def resolve_payload_for_handling(message: Any) -> None:
     policy, and leaving the queue like any bad message once its attempts run out).
 
     """
+    if getattr(message, "decode_error", None) is not None:
+        return  # already failed (here or on receipt): it is not downloaded again
     try:
         resolve_payload(message)
     except BadMessageError as error:

@@ -9,6 +9,7 @@ import pytest
 from offload_support import BLOB, BUCKET, CallRecorder, blob, wait_until
 
 from microcosm_pubsub.engine import ConsumeEngine
+from microcosm_pubsub.registry import BatchSpec
 from microcosm_pubsub.testing.moto_server import serialised_moto_sqs
 
 
@@ -64,3 +65,22 @@ def test_the_engine_deletes_handled_payloads_when_asked(make_offload_graph, s3, 
 
     assert wait_until(lambda: engine.stats["succeeded"] == 3)
     assert wait_until(lambda: s3.list_objects_v2(Bucket=BUCKET)["KeyCount"] == 0)
+
+
+def test_a_batch_handler_gets_large_messages_as_batches(make_offload_graph, s3, run_engine):
+    """A large message's type is known only after its download; a batch handler still gets a list of messages."""
+    graph = make_offload_graph()
+    for index in range(3):
+        graph.sns_producer.produce(BLOB, blob(f"b{index}"))
+    batches, lock = [], Lock()
+
+    def insert_rows(messages):
+        with lock:
+            batches.append([message.content["name"] for message in messages])
+
+    graph.sqs_message_handler_registry.register(BLOB, insert_rows, BatchSpec(max_size=5, max_wait_seconds=0.1))
+    engine = run_engine(graph, insert_rows)
+
+    assert wait_until(lambda: engine.stats["succeeded"] == 3)
+    assert sorted(name for batch in batches for name in batch) == ["b0", "b1", "b2"]
+    assert engine.stats["failed"] == 0
