@@ -1,5 +1,5 @@
 """
-argparse types shared by the daemon and `pubsub consume` (standard library only).
+argparse types shared by the daemon and `pubsub consume`, bounded by `bounds.Bounds` as config keys are.
 
 Every number a command line takes has a range that can be meant: a typo such as
 `--processes 1000000` or `--shutdown-timeout inf` is a usage error (exit 2) naming the option and
@@ -7,17 +7,14 @@ its limits, not a fork bomb or a stop that never ends.
 
 """
 from argparse import ArgumentParser, ArgumentTypeError
-from math import isfinite
 from typing import Callable
 
+from microcosm_pubsub.bounds import MAX_CONCURRENCY, MAX_SHUTDOWN_SECONDS, Bounds
 from microcosm_pubsub.limits import SQS_MAX_VISIBILITY_TIMEOUT_SECONDS, SQS_MAX_WAIT_SECONDS
 
 
-# worker processes of one manager, and handler threads of one process
+# worker processes of one manager
 MAX_PROCESSES = 64
-MAX_CONCURRENCY = 1000
-# a drain can last at most as long as SQS keeps a message invisible
-MAX_SHUTDOWN_SECONDS = SQS_MAX_VISIBILITY_TIMEOUT_SECONDS
 MAX_PORT = 65535
 # the health endpoint answers this host only unless told otherwise (its /stats is not for the world)
 DEFAULT_HEALTH_HOST = "127.0.0.1"
@@ -25,12 +22,14 @@ DEFAULT_HEALTH_HOST = "127.0.0.1"
 
 def within(convert: Callable[[str], float], minimum: float, maximum: float, what: str) -> Callable[[str], float]:
     """An argparse type: `convert(text)`, refused with a message naming the range outside it."""
+    bounds = Bounds(minimum, maximum)
+
     def parse(text: str) -> float:
         try:
             value = convert(text)
         except ValueError:
             raise ArgumentTypeError(f"{text!r} is not {what}") from None
-        if not isfinite(value) or not minimum <= value <= maximum:
+        if not bounds.admits(value):
             raise ArgumentTypeError(f"{text} is not allowed: use {what} from {minimum:g} to {maximum:g}")
         return value
     return parse

@@ -11,13 +11,8 @@ from boto3.session import Session
 from botocore.config import Config
 from botocore.exceptions import NoRegionError
 
+from microcosm_pubsub.bounds import env_var_for
 from microcosm_pubsub.errors import ConfigurationError
-
-
-def env_var_for(graph: Any, component: str, key: str) -> str:
-    """The environment variable that sets `graph.config.<component>.<key>`."""
-    prefix = graph.metadata.name.upper().replace("-", "_")
-    return f"{prefix}__{component.upper()}__{key.upper()}"
 
 
 def make_client(

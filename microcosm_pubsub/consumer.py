@@ -14,11 +14,12 @@ from microcosm.api import defaults, typed
 from microcosm.config.types import boolean
 from microcosm_logging.decorators import logger
 
-from microcosm_pubsub.aws import env_var_for, make_client
+from microcosm_pubsub.aws import make_client
 from microcosm_pubsub.backoff import BackoffPolicy
+from microcosm_pubsub.bounds import MAX_CONCURRENCY, MAX_SHUTDOWN_SECONDS, Bounds, check_settings, env_var_for
 from microcosm_pubsub.envelope import SQSEnvelope
 from microcosm_pubsub.errors import BadMessageError, ConfigurationError
-from microcosm_pubsub.limits import SQS_MAX_RECEIVE_COUNT, SQS_MAX_WAIT_SECONDS
+from microcosm_pubsub.limits import SQS_MAX_RECEIVE_COUNT, SQS_MAX_VISIBILITY_TIMEOUT_SECONDS, SQS_MAX_WAIT_SECONDS
 from microcosm_pubsub.message import SQSMessage
 from microcosm_pubsub.observability.carrier import TRACE_ATTRIBUTES
 from microcosm_pubsub.offload.consuming import discard_payload
@@ -29,6 +30,24 @@ RECEIVE_ATTRIBUTES = ["ApproximateReceiveCount"]
 FIFO_RECEIVE_ATTRIBUTES = ["ApproximateReceiveCount", "MessageGroupId", "SequenceNumber"]
 # what the engine's receives also ask for: the send time (message age) and the trace context
 OBSERVED_ATTRIBUTES = ["SentTimestamp"]
+
+# what each numeric sqs_consumer key accepts, checked when the consumer is built (README: Configuration)
+CONSUMER_BOUNDS = dict(
+    connect_timeout=Bounds(0, unit="seconds", note="0: 60 seconds"),
+    max_attempts=Bounds(0, note="attempts per SQS call"),
+    limit=Bounds(1, SQS_MAX_RECEIVE_COUNT, note="messages SQS returns per ReceiveMessage"),
+    wait_seconds=Bounds(0, SQS_MAX_WAIT_SECONDS, unit="seconds", note="the longest long poll SQS allows"),
+    message_retry_visibility_timeout_seconds=Bounds(0, SQS_MAX_VISIBILITY_TIMEOUT_SECONDS, unit="seconds"),
+    concurrency=Bounds(1, MAX_CONCURRENCY),
+    async_concurrency=Bounds(0, note="0 or unset: concurrency"),
+    receivers=Bounds(0, note="0 or unset: one per two workers, at most 4"),
+    flush_interval_seconds=Bounds(0, SQS_MAX_VISIBILITY_TIMEOUT_SECONDS, whole=False, above=True, unit="seconds"),
+    visibility_timeout_seconds=Bounds(0, SQS_MAX_VISIBILITY_TIMEOUT_SECONDS, unit="seconds",
+                                      note="0 or unset: asked of SQS"),
+    heartbeat_max_seconds=Bounds(0, SQS_MAX_VISIBILITY_TIMEOUT_SECONDS, unit="seconds",
+                                 note="SQS extends a message at most 12 hours after it was received"),
+    shutdown_timeout_seconds=Bounds(0, MAX_SHUTDOWN_SECONDS, whole=False, unit="seconds"),
+)
 
 
 def reads_deferred(envelope: Any) -> bool:
@@ -137,6 +156,11 @@ class SQSConsumer:
         )
 
 
+def async_concurrency(config: Any, concurrency: int) -> int:
+    """Async handlers' messages in flight at once: `async_concurrency`, where 0 or unset means `concurrency`."""
+    return int(config.get("async_concurrency") or concurrency)
+
+
 def configure_sqs_client(graph: Any) -> Any:
     """The real SQS client, its pool sized for the daemon's concurrency."""
     config = graph.config.sqs_consumer
@@ -217,26 +241,16 @@ def choose_sqs_client(graph: Any) -> Any:
     large_payload_delete=typed(boolean, default_value=False),
 )
 def configure_sqs_consumer(graph: Any) -> SQSConsumer:
+    """The consumer; every numeric key is checked first, so a bad one fails before anything is received."""
     config = graph.config.sqs_consumer
-    limit = int(config.limit)
-    if not 1 <= limit <= SQS_MAX_RECEIVE_COUNT:
-        raise ConfigurationError(
-            f"sqs_consumer.limit is {limit}: SQS receives 1 to {SQS_MAX_RECEIVE_COUNT} messages per call"
-        )
-    wait_seconds = int(config.wait_seconds)
-    if not 0 <= wait_seconds <= SQS_MAX_WAIT_SECONDS:
-        raise ConfigurationError(
-            f"sqs_consumer.wait_seconds is {wait_seconds}: SQS long-polls 0 to {SQS_MAX_WAIT_SECONDS} seconds"
-        )
-    if int(config.concurrency) < 1:
-        raise ConfigurationError(f"sqs_consumer.concurrency is {config.concurrency}: use 1 or more")
+    check_settings(graph, "sqs_consumer", CONSUMER_BOUNDS)
     policy_class = BackoffPolicy.choose_backoff_policy(config.backoff_policy)
     return SQSConsumer(
         sqs_client=choose_sqs_client(graph),
         sqs_envelope=graph.sqs_envelope,
         sqs_queue_url=config.sqs_queue_url,
-        limit=limit,
-        wait_seconds=wait_seconds,
+        limit=int(config.limit),
+        wait_seconds=int(config.wait_seconds),
         backoff_policy=policy_class(
             message_retry_visibility_timeout_seconds=config.message_retry_visibility_timeout_seconds,
         ),

@@ -23,6 +23,7 @@ from sys import exc_info
 from threading import Lock
 from typing import Any, Callable, Optional
 
+from microcosm_pubsub.consumer import async_concurrency
 from microcosm_pubsub.engine.routing import Router
 from microcosm_pubsub.engine.units import UnitRunner, handle_with_payload
 from microcosm_pubsub.engine.work import LOOP, Route
@@ -46,8 +47,8 @@ class LambdaDispatch:
         self.router = Router(self.dispatcher.sqs_message_handler_registry, self.bound_handlers)
         self.units = UnitRunner(self.dispatcher, self.bound_handlers, self.router, self.handle)
         config = graph.config.sqs_consumer
-        self.concurrency = max(1, int(config.concurrency))
-        self.async_concurrency = max(1, int(config.get("async_concurrency") or self.concurrency))
+        self.concurrency = int(config.concurrency)  # checked (1 or more) when the consumer was built
+        self.async_concurrency = async_concurrency(config, self.concurrency)
         self._pool = ThreadPoolExecutor(self.concurrency, "pubsub-lambda") if self.concurrency > 1 else None
         self._loop: Optional[Runner] = None
 

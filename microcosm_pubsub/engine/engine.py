@@ -14,6 +14,8 @@ from typing import Any, Optional
 
 from botocore.client import BaseClient
 
+from microcosm_pubsub.bounds import checked
+from microcosm_pubsub.consumer import CONSUMER_BOUNDS, async_concurrency
 from microcosm_pubsub.engine.heartbeat import VisibilityHeartbeat
 from microcosm_pubsub.engine.holdings import Holdings
 from microcosm_pubsub.engine.poller import Poller
@@ -42,7 +44,7 @@ class ConsumeEngine:
         graph: Any,
         bound_handlers: dict[str, Any],
         concurrency: Optional[int] = None,
-        shutdown_timeout: float = 30.0,
+        shutdown_timeout: Optional[float] = 30.0,
         logger: Optional[Logger] = None,
         queue_visibility_timeout: Optional[int] = None,
     ):
@@ -50,8 +52,14 @@ class ConsumeEngine:
         self.consumer = graph.sqs_consumer
         self.dispatcher = graph.sqs_message_dispatcher
         self.bound_handlers = bound_handlers
-        self.concurrency = max(1, int(concurrency or config.concurrency))
-        self.shutdown_timeout = shutdown_timeout
+        # 0 or None: sqs_consumer.concurrency (already checked when the consumer was built)
+        self.concurrency = checked("sqs_consumer.concurrency (--concurrency)", concurrency or config.concurrency,
+                                   CONSUMER_BOUNDS["concurrency"])
+        self.shutdown_timeout = checked(
+            "sqs_consumer.shutdown_timeout_seconds (--shutdown-timeout)",
+            config.shutdown_timeout_seconds if shutdown_timeout is None else shutdown_timeout,
+            CONSUMER_BOUNDS["shutdown_timeout_seconds"],
+        )
         self.logger = logger or getLogger("microcosm_pubsub.engine")
         self.stats = EngineStats()
         self.exit_code = 0
@@ -66,7 +74,7 @@ class ConsumeEngine:
         self._lock = Lock()
         self.receivers = self._receivers(config.receivers)
         self.router = Router(self.dispatcher.sqs_message_handler_registry, bound_handlers)
-        self.async_concurrency = max(1, int(config.get("async_concurrency") or self.concurrency))
+        self.async_concurrency = async_concurrency(config, self.concurrency)
         self.holdings = Holdings(capacity=self._in_flight_cap() + self.receivers * self.consumer.limit,
                                  wake_at=self.consumer.limit)
         self.work = WorkQueue(fifo=self.consumer.is_fifo, route=self.router.route)
@@ -106,7 +114,7 @@ class ConsumeEngine:
 
         """
         if configured:
-            return max(1, int(configured))
+            return int(configured)
         if not isinstance(self.consumer.sqs_client, BaseClient):
             return 1
         return min(MAX_AUTO_RECEIVERS, (self.concurrency + 1) // 2)

@@ -10,7 +10,8 @@ client is a MagicMock, like the SNS and SQS clients.
 from typing import Any, Optional
 from unittest.mock import MagicMock
 
-from microcosm_pubsub.aws import env_var_for, make_client
+from microcosm_pubsub.aws import make_client
+from microcosm_pubsub.bounds import Bounds, checked, setting
 from microcosm_pubsub.errors import ConfigurationError
 from microcosm_pubsub.limits import SNS_MAX_MESSAGE_BYTES
 from microcosm_pubsub.offload.consuming import PayloadResolver
@@ -18,9 +19,8 @@ from microcosm_pubsub.offload.producing import PayloadOffloader
 from microcosm_pubsub.offload.store import S3PayloadStore
 
 
-def setting(graph: Any, component: str, key: str) -> str:
-    """`component.key (ENV_VAR)`, for error messages."""
-    return f"{component}.{key} ({env_var_for(graph, component, key)})"
+THRESHOLD_BYTES = Bounds(0, SNS_MAX_MESSAGE_BYTES, unit="bytes", note="SNS accepts nothing larger")
+PAYLOAD_BYTES = Bounds(1, unit="bytes")
 
 
 def make_payload_store(graph: Any, component: str, pool_size: int = 10) -> Optional[S3PayloadStore]:
@@ -40,12 +40,8 @@ def make_payload_store(graph: Any, component: str, pool_size: int = 10) -> Optio
 def configure_payload_offloader(graph: Any) -> PayloadOffloader:
     """The producer's offloader (disabled, and free, without a bucket)."""
     config = graph.config.sns_producer
-    threshold = int(config.get("large_payload_threshold", SNS_MAX_MESSAGE_BYTES))
-    if not 0 <= threshold <= SNS_MAX_MESSAGE_BYTES:
-        raise ConfigurationError(
-            f"{setting(graph, 'sns_producer', 'large_payload_threshold')} is {threshold}: use 0 to "
-            f"{SNS_MAX_MESSAGE_BYTES} bytes (SNS accepts nothing larger)"
-        )
+    threshold = checked(setting(graph, "sns_producer", "large_payload_threshold"),
+                        config.get("large_payload_threshold", SNS_MAX_MESSAGE_BYTES), THRESHOLD_BYTES)
     always = bool(config.get("large_payload_always", False))
     store = make_payload_store(graph, "sns_producer", pool_size=int(config.get("max_pool_connections", 10)))
     if always and store is None:
@@ -59,11 +55,8 @@ def configure_payload_offloader(graph: Any) -> PayloadOffloader:
 def configure_payload_resolver(graph: Any) -> PayloadResolver:
     """The consumer's resolver; without a bucket, pointer messages fail with a reason naming the key."""
     config = graph.config.sqs_consumer
-    max_bytes = int(config.get("large_payload_max_bytes", 64 * 1024 * 1024))
-    if max_bytes < 1:
-        raise ConfigurationError(
-            f"{setting(graph, 'sqs_consumer', 'large_payload_max_bytes')} is {max_bytes}: use a positive byte count"
-        )
+    max_bytes = checked(setting(graph, "sqs_consumer", "large_payload_max_bytes"),
+                        config.get("large_payload_max_bytes", 64 * 1024 * 1024), PAYLOAD_BYTES)
     store = make_payload_store(graph, "sqs_consumer", pool_size=int(config.get("concurrency", 1)) + 4)
     return PayloadResolver(
         store,
