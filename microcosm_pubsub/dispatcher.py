@@ -18,6 +18,7 @@ from inflection import titleize
 from microcosm.api import defaults, typed
 from microcosm_logging.decorators import logger
 
+from microcosm_pubsub.bounds import Bounds, checked, setting
 from microcosm_pubsub.constants import PUBLISHED_KEY, TTL_KEY
 from microcosm_pubsub.errors import IgnoreMessage, SkipMessage, TTLExpired
 from microcosm_pubsub.message import SQSMessage
@@ -29,6 +30,8 @@ from microcosm_pubsub import tracing
 from microcosm_pubsub.tracing import trace_incoming_message_process
 
 
+# a negative limit would skip (delete) every message unhandled; 0, like None, never skips
+MAX_ATTEMPTS = Bounds(0, note="0 or unset: never skip")
 # without Dynatrace's SDK a message's handling is not traced: a shared no-op context instead
 NO_TRACE = nullcontext()
 
@@ -67,7 +70,10 @@ class SQSMessageDispatcher:
         self.send_metrics = graph.pubsub_send_metrics
         self.send_batch_metrics = graph.pubsub_send_batch_metrics
         self.sentry_config = graph.sentry_logging_pubsub
-        self.max_processing_attempts = graph.config.sqs_message_dispatcher.message_max_processing_attempts
+        self.max_processing_attempts = checked(
+            setting(graph, "sqs_message_dispatcher", "message_max_processing_attempts"),
+            graph.config.sqs_message_dispatcher.message_max_processing_attempts, MAX_ATTEMPTS,
+        )
         self._prepared: dict[int, Any] = {}
         self._handler_names: dict[type, str] = {}
         # OpenTelemetry span and Prometheus metrics per message (no-op without the extras)

@@ -11,6 +11,7 @@ from marshmallow import EXCLUDE
 from microcosm.api import defaults, typed
 from microcosm.config.types import boolean
 
+from microcosm_pubsub.bounds import Bounds, checked
 from microcosm_pubsub.codecs import PubSubMessageCodec
 from microcosm_pubsub.conventions.messages import (
     ChangedURIMessageSchema,
@@ -29,19 +30,20 @@ from microcosm_pubsub.errors import (
 CATCH_ALL = "*"
 
 
+BATCH_BOUNDS = dict(max_size=Bounds(1, 1000), max_wait_seconds=Bounds(0, 60, whole=False, unit="seconds"))
+
+
 @dataclass(frozen=True)
 class BatchSpec:
-    """How a batch handler (`@handles_batch`) takes its messages: up to `max_size`, waiting `max_wait_seconds`."""
+    """How a batch handler (`@handles_batch`) takes messages: up to `max_size`, waiting at most `max_wait_seconds`."""
 
     max_size: int = 10
     max_wait_seconds: float = 1.0
 
     def __post_init__(self) -> None:
-        if not 1 <= self.max_size <= 1000 or not 0 <= self.max_wait_seconds <= 60:
-            raise PubSubError(
-                f"@handles_batch(max_size={self.max_size}, max_wait_seconds={self.max_wait_seconds}): "
-                "max_size must be 1 to 1000 and max_wait_seconds 0 to 60"
-            )
+        """Refuse a size or wait that cannot be meant where the handler is declared, not at a first batch."""
+        for name, bounds in BATCH_BOUNDS.items():
+            object.__setattr__(self, name, checked(f"@handles_batch {name}", getattr(self, name), bounds))
 
 
 def wildcard_for(media_type: str) -> str:
