@@ -63,8 +63,9 @@ def checked(name: str, value: Any, bounds: Bounds) -> Any:
     if value is None:
         return None
     try:
-        if bounds.admits(float(value)):
-            return int(value) if bounds.whole else float(value)
+        number = float(value)
+        if bounds.admits(number) and not (bounds.whole and number != int(number)):
+            return int(number) if bounds.whole else number
     except (TypeError, ValueError, OverflowError):
         pass
     raise ConfigurationError(f"{name} is {value!r}: use {bounds}")

@@ -158,6 +158,7 @@ def test_zero_max_processing_attempts_still_means_never_skip(core_make_graph, co
     (dict(max_size=0), "max_size is 0: use a whole number from 1 to 1000"),
     (dict(max_size=1001), "max_size is 1001"),
     (dict(max_size="many"), "max_size is 'many'"),
+    (dict(max_size=2.5), "max_size is 2.5: use a whole number"),
     (dict(max_wait_seconds=-1), "max_wait_seconds is -1: use a number of seconds from 0 to 60"),
     (dict(max_wait_seconds=nan), "max_wait_seconds is nan"),
 ])
