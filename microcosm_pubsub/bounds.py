@@ -12,12 +12,14 @@ value and what is accepted. The command line's argparse types (`arguments.py`) s
 (`receivers`, `visibility_timeout_seconds`, ...) accept 0 and say so in their `note`.
 
 """
+import re
 from dataclasses import dataclass
 from math import inf, isfinite
 from typing import Any
 
 from microcosm_pubsub.errors import ConfigurationError
 from microcosm_pubsub.limits import SQS_MAX_VISIBILITY_TIMEOUT_SECONDS
+from microcosm_pubsub.log_safety import printable
 
 
 # handler threads of one process (sqs_consumer.concurrency and --concurrency)
@@ -73,8 +75,36 @@ def checked(name: str, value: Any, bounds: Bounds) -> Any:
 
 def env_var_for(graph: Any, component: str, key: str) -> str:
     """The environment variable that sets `graph.config.<component>.<key>`."""
-    prefix = graph.metadata.name.upper().replace("-", "_")
-    return f"{prefix}__{component.upper()}__{key.upper()}"
+    return env_var(graph.metadata.name, component, key)
+
+
+def env_var(graph_name: str, *path: str) -> str:
+    """The environment variable microcosm's `load_from_environ` reads for a config path."""
+    return "__".join(part.upper().replace("-", "_") for part in (graph_name, *path))
+
+
+# how microcosm's `ValidationError` words a key that is unset, or set to a value of the wrong type
+_MICROCOSM_REFUSAL = re.compile(r"Missing required configuration for: ([\w.-]+)(?:: (.*))?", re.DOTALL)
+
+
+def refused_by_microcosm(graph_name: str, error: Exception) -> ConfigurationError:
+    """
+    microcosm's refusal of a config value, reworded to name the key, its variable and the fix.
+
+    Why: microcosm converts typed keys (`typed(int)`, `typed(float)`, booleans) while it builds the
+    config, before any of our checks, and calls `LIMIT=abc` "Missing required configuration",
+    which sends the reader looking for a key that is in fact set.
+
+    """
+    found = _MICROCOSM_REFUSAL.fullmatch(str(error))
+    if found is None:
+        return ConfigurationError(str(error))
+    path, value = found.group(1), found.group(2)
+    key = f"{path} ({env_var(graph_name, *path.split('.'))})"
+    if value is None:
+        return ConfigurationError(f"{key} is required and not set: set it in the config or the environment")
+    return ConfigurationError(f"{key} is '{printable(value, 80)}', which is not of the type this key takes: "
+                              "fix it in the config or the environment")
 
 
 def setting(graph: Any, component: str, key: str) -> str:

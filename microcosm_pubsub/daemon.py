@@ -11,11 +11,13 @@ from logging import WARNING, getLogger
 from sys import exc_info, exit, stderr
 from typing import Any, Callable, Optional
 
+from microcosm.errors import ValidationError as MicrocosmValidationError
 from microcosm.loaders import load_each, load_from_dict
 from microcosm_daemon.api import SleepNow
 from microcosm_daemon.daemon import Daemon
 
 from microcosm_pubsub.arguments import add_engine_arguments, limit_inherited_arguments
+from microcosm_pubsub.bounds import refused_by_microcosm
 from microcosm_pubsub.consumer import STDIN
 from microcosm_pubsub.envelope import LambdaSQSEnvelope, NaiveSQSEnvelope, _strategies
 from microcosm_pubsub.errors import ConfigurationError
@@ -128,7 +130,9 @@ class ConsumerDaemon(Daemon):
         try:
             self.initialize()
             self.queue_visibility_timeout = check_queue(self.graph.sqs_consumer)
-        except ConfigurationError as error:
+        except (ConfigurationError, MicrocosmValidationError) as error:
+            if isinstance(error, MicrocosmValidationError):
+                error = refused_by_microcosm(self.name, error)
             print(f"{self.name}: configuration error: {error}", file=stderr)
             exit(2)
         self.graph.logger.info(f"Starting daemon {self.name}")

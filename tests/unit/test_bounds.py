@@ -8,8 +8,10 @@ from math import inf, nan
 
 import pytest
 from microcosm.api import create_object_graph
+from microcosm.errors import ValidationError as MicrocosmValidationError
 from microcosm.loaders import load_each, load_from_dict, load_from_environ
 
+from microcosm_pubsub.bounds import refused_by_microcosm
 from microcosm_pubsub.daemon import ConsumerDaemon
 from microcosm_pubsub.decorators import handles_batch
 from microcosm_pubsub.errors import ConfigurationError, PubSubError
@@ -131,6 +133,45 @@ def test_a_daemon_with_a_bad_value_exits_2_before_receiving(monkeypatch):
 
     assert exit_info.value.code == 2
     assert "sqs_consumer.concurrency (BOUNDS__SQS_CONSUMER__CONCURRENCY) is -5" in printed.getvalue()
+
+
+@pytest.mark.parametrize("variable, text", [
+    ("BOUNDS__SQS_CONSUMER__LIMIT", "abc"),
+    ("BOUNDS__SQS_CONSUMER__FLUSH_INTERVAL_SECONDS", "fast"),
+])
+def test_a_daemon_given_a_value_that_is_not_a_number_exits_2_naming_it(monkeypatch, variable, text):
+    """`LIMIT=abc`: exit 2 naming key, variable and value, not microcosm's traceback saying it is "Missing"."""
+    class BoundsDaemon(ConsumerDaemon):
+        name = "bounds"
+
+        def run_engine(self) -> int:
+            raise AssertionError("the engine must not start")
+
+    monkeypatch.setenv(variable, text)
+    monkeypatch.setattr("sys.argv", ["bounds", "--sqs-queue-url", "queue", "--testing"])
+    printed = StringIO()
+    monkeypatch.setattr("microcosm_pubsub.daemon.stderr", printed)
+
+    with pytest.raises(SystemExit) as exit_info:
+        BoundsDaemon().start()
+
+    key = variable.split("__", 1)[1].lower().replace("__", ".")
+    assert exit_info.value.code == 2
+    assert f"configuration error: {key} ({variable}) is {text!r}, which is not of the type" in printed.getvalue()
+    assert "Missing" not in printed.getvalue()
+
+
+def test_microcosm_refusals_are_reworded_with_the_variable_to_set():
+    """An unset required key and an unreadable value each name the environment variable; other text is kept."""
+    unset = refused_by_microcosm("my-app", MicrocosmValidationError("Missing required configuration for: a.b_c"))
+    unreadable = refused_by_microcosm("my-app", MicrocosmValidationError(
+        "Missing required configuration for: a.b_c: \x1b[31mred"))
+    other = refused_by_microcosm("my-app", MicrocosmValidationError("something else"))
+
+    assert str(unset) == "a.b_c (MY_APP__A__B_C) is required and not set: set it in the config or the environment"
+    assert str(unreadable).startswith("a.b_c (MY_APP__A__B_C) is '\\x1b[31mred', which is not of the type")
+    assert str(other) == "something else"
+    assert all(isinstance(error, ConfigurationError) for error in (unset, unreadable, other))
 
 
 def test_negative_max_processing_attempts_fails_instead_of_skipping_everything(core_make_graph):
